@@ -1,0 +1,111 @@
+package dev.conveyor.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Properties;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+
+/**
+ * A real Kafka broker running in this JVM: {@code KafkaRaftServer} in combined KRaft mode
+ * (broker and controller in one node), on loopback ports chosen at start, with its log directory
+ * in a temporary folder removed on close. Starts in about five seconds; start one per test JVM.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+    private final KafkaRaftServer server;
+    private final Path logDir;
+    private final String bootstrap;
+
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, String bootstrap) {
+        this.server = server;
+        this.logDir = logDir;
+        this.bootstrap = bootstrap;
+    }
+
+    /** Formats a fresh log directory and starts the broker; returns when it accepts connections. */
+    public static EmbeddedKafkaBroker start() {
+        try {
+            Path logDir = Files.createTempDirectory("conveyor-kafka-");
+            int brokerPort = freePort();
+            int controllerPort = freePort();
+            Properties props = new Properties();
+            props.put("process.roles", "broker,controller");
+            props.put("node.id", "1");
+            props.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
+            props.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+            props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+            props.put("controller.listener.names", "CONTROLLER");
+            props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            props.put("inter.broker.listener.name", "PLAINTEXT");
+            props.put("log.dirs", logDir.resolve("data").toString());
+            props.put("num.partitions", "1");
+            props.put("offsets.topic.replication.factor", "1");
+            props.put("offsets.topic.num.partitions", "4");
+            props.put("transaction.state.log.replication.factor", "1");
+            props.put("transaction.state.log.min.isr", "1");
+            props.put("transaction.state.log.num.partitions", "4");
+            props.put("share.coordinator.state.topic.replication.factor", "1");
+            props.put("share.coordinator.state.topic.min.isr", "1");
+            props.put("group.initial.rebalance.delay.ms", "0");
+            props.put("auto.create.topics.enable", "true");
+            props.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+
+            Path config = logDir.resolve("server.properties");
+            try (Writer w = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
+                props.store(w, "conveyor test broker");
+            }
+            ByteArrayOutputStream formatOut = new ByteArrayOutputStream();
+            try (PrintStream out = new PrintStream(formatOut, true, StandardCharsets.UTF_8)) {
+                StorageTool.execute(new String[] {
+                        "format", "-t", Uuid.randomUuid().toString(), "-c", config.toString(), "--standalone"}, out);
+            }
+            KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props), Time.SYSTEM);
+            server.startup();
+            return new EmbeddedKafkaBroker(server, logDir, "127.0.0.1:" + brokerPort);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not prepare the embedded Kafka broker", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the embedded Kafka broker: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code 127.0.0.1:port} of the PLAINTEXT listener. */
+    public String bootstrap() {
+        return bootstrap;
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        server.awaitShutdown();
+        deleteRecursively(logDir);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // A temp directory left behind is harmless; the OS cleans it.
+        }
+    }
+}

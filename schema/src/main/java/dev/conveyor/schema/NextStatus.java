@@ -1,0 +1,109 @@
+package dev.conveyor.schema;
+
+import java.time.Duration;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The status a task moves to after one execution, and the one function that decides it.
+ *
+ * @param status the status to record: {@code done}, {@code failed}, {@code skipped} or {@code rescheduled}
+ * @param countdown when {@code status} is {@code rescheduled}, how long until the next delivery
+ *     (floors and backoff applied); null otherwise
+ * @param output text to keep in {@code tasks.output}, or null
+ * @param reason why, for the transition record
+ * @param requestedReschedule true when the extension asked for the reschedule (it then does not
+ *     count against max attempts and {@code tasks.reschedules} increases)
+ */
+public record NextStatus(TaskStatus status, Duration countdown, String output, String reason,
+        boolean requestedReschedule) {
+
+    private static final Logger log = LoggerFactory.getLogger(NextStatus.class);
+
+    public NextStatus {
+        Objects.requireNonNull(status, "status");
+        if ((status == TaskStatus.RESCHEDULED) != (countdown != null)) {
+            throw new IllegalArgumentException("a countdown goes with status rescheduled and only with it");
+        }
+    }
+
+    /**
+     * Decides the next status of a task after an execution.
+     *
+     * <ul>
+     *   <li>{@code done}/{@code fail}/{@code skip} (and the interactive and scheduled equivalents)
+     *       map to {@code done}, {@code failed}, {@code skipped}, keeping the output;</li>
+     *   <li>{@code reschedule}/{@code slowProcessReschedule} map to {@code rescheduled} with the
+     *       countdown raised to its floor; they never use up attempts;</li>
+     *   <li>an exception or timeout is a failed execution: while fewer than
+     *       {@code policy.maxAttempts()} executions have failed, the task is {@code rescheduled}
+     *       after the backoff delay; the last one makes it {@code failed} with the message as output.</li>
+     * </ul>
+     *
+     * @param outcome how the execution ended
+     * @param attempt the delivery number that was executed (≥ 1)
+     * @param reschedules how many reschedules the extension had asked for before this execution
+     *     (so {@code attempt - 1 - reschedules} executions failed before this one)
+     * @param policy the limits
+     * @param random a uniform value in [0, 1) for backoff jitter
+     */
+    public static NextStatus of(Outcome outcome, int attempt, int reschedules, RetryPolicy policy, double random) {
+        Objects.requireNonNull(outcome, "outcome");
+        Objects.requireNonNull(policy, "policy");
+        if (attempt < 1) {
+            throw new IllegalArgumentException("attempt must be at least 1, was " + attempt);
+        }
+        if (reschedules < 0 || reschedules > attempt - 1) {
+            throw new IllegalArgumentException("reschedules must be between 0 and attempt - 1 (" + (attempt - 1)
+                    + "), was " + reschedules);
+        }
+        return switch (outcome) {
+            case Outcome.Background(TaskResult.Done d) -> finished(TaskStatus.DONE, null);
+            case Outcome.Background(TaskResult.Fail f) -> finished(TaskStatus.FAILED, f.output());
+            case Outcome.Background(TaskResult.Skip s) -> finished(TaskStatus.SKIPPED, s.output());
+            case Outcome.Background(TaskResult.Reschedule r) ->
+                    requested(max(r.countdown(), policy.rescheduleFloor()), "reschedule");
+            case Outcome.Background(TaskResult.SlowReschedule r) ->
+                    requested(max(r.countdown(), policy.slowRescheduleFloor()), "slow reschedule");
+            case Outcome.Interactive(InteractiveResult r) ->
+                    finished(r.success() ? TaskStatus.DONE : TaskStatus.FAILED, r.output());
+            case Outcome.Scheduled(ScheduledResult.Done d) -> finished(TaskStatus.DONE, null);
+            case Outcome.Scheduled(ScheduledResult.Fail f) -> finished(TaskStatus.FAILED, f.output());
+            case Outcome.Threw t -> failedExecution(t.message(), attempt, reschedules, policy, random);
+            case Outcome.TimedOut t -> failedExecution("timed out after " + t.timeout(), attempt, reschedules, policy,
+                    random);
+        };
+    }
+
+    private static NextStatus finished(TaskStatus status, String output) {
+        return new NextStatus(status, null, output, output, false);
+    }
+
+    private static NextStatus requested(Duration countdown, String what) {
+        return new NextStatus(TaskStatus.RESCHEDULED, countdown, null, what + " in " + countdown, true);
+    }
+
+    private static NextStatus failedExecution(String message, int attempt, int reschedules, RetryPolicy policy,
+            double random) {
+        int failures = attempt - reschedules; // failed executions including this one
+        if (failures >= policy.maxAttempts()) {
+            return new NextStatus(TaskStatus.FAILED, null, message,
+                    message + " (attempts exhausted: " + failures + " of " + policy.maxAttempts() + ")", false);
+        }
+        Duration delay = policy.backoff().delay(failures, random);
+        if (delay == null || delay.isNegative()) {
+            // A custom backoff that answers nonsense must not lose the retry: use the default curve.
+            Duration fallback = Backoff.defaults().delay(failures, random);
+            log.warn("Backoff returned {} for failure {}; using the default backoff ({}) instead", delay, failures,
+                    fallback);
+            delay = fallback;
+        }
+        return new NextStatus(TaskStatus.RESCHEDULED, delay, message,
+                message + " (retry " + failures + " of " + (policy.maxAttempts() - 1) + " in " + delay + ")", false);
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+}

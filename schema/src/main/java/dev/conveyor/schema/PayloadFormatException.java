@@ -1,0 +1,11 @@
+package dev.conveyor.schema;
+
+/** Thrown by {@link Task#json()} when the payload cannot be read as JSON, a form or XML. */
+public final class PayloadFormatException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    public PayloadFormatException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

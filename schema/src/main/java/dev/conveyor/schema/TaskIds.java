@@ -1,0 +1,54 @@
+package dev.conveyor.schema;
+
+import com.fasterxml.uuid.Generators;
+import com.fasterxml.uuid.impl.NameBasedGenerator;
+import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Task ids. New tasks get UUIDv7 ids (time-ordered, so the primary key index is also a
+ * creation-time index). Events that arrive with an id that is not a UUID, and plain Kafka
+ * records with no id at all, get a name-based (v5) UUID derived from what identifies them, so
+ * every redelivery of the same event maps to the same task.
+ */
+public final class TaskIds {
+
+    /** Namespace of Conveyor's name-based ids (a fixed, random UUID). */
+    public static final UUID NAMESPACE = UUID.fromString("6f1d6a2e-3c1b-4b7e-9a55-0c6e1f4d2b17");
+
+    private static final Pattern CANONICAL_UUID =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final TimeBasedEpochGenerator V7 = Generators.timeBasedEpochGenerator();
+    private static final NameBasedGenerator V5 = Generators.nameBasedGenerator(NAMESPACE);
+
+    private TaskIds() {}
+
+    /** A new UUIDv7; ids made in the same millisecond by this process still increase. */
+    public static UUID newId() {
+        return V7.generate();
+    }
+
+    /**
+     * The task id of a CloudEvent: its {@code id} itself when that is a UUID in canonical text
+     * form, otherwise a name-based UUID of {@code source} and {@code id} (CloudEvents ids are
+     * unique per source).
+     */
+    public static UUID forEvent(String source, String eventId) {
+        UUID parsed = parseCanonical(eventId);
+        return parsed != null ? parsed : V5.generate("ce\n" + source + "\n" + eventId);
+    }
+
+    /** The task id of a plain Kafka record (no CloudEvents headers): stable across redelivery. */
+    public static UUID forRecord(String topic, int partition, long offset) {
+        return V5.generate("kafka\n" + topic + "\n" + partition + "\n" + offset);
+    }
+
+    /** {@code text} as a UUID if it is one in canonical 8-4-4-4-12 form, else null. */
+    public static UUID parseCanonical(String text) {
+        if (text == null || text.length() != 36 || !CANONICAL_UUID.matcher(text).matches()) {
+            return null;
+        }
+        return UUID.fromString(text);
+    }
+}

@@ -1,0 +1,194 @@
+package dev.conveyor.schema.json;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.xml.XmlMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.conveyor.schema.PayloadFormatException;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.Charset;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnsupportedCharsetException;
+import java.util.Locale;
+
+/**
+ * The one Jackson configuration Conveyor uses (ISO-8601 instants, unknown fields ignored), and the
+ * readers behind {@link dev.conveyor.schema.Task#json()}.
+ */
+public final class Json {
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .addModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+    private static final XmlMapper XML = new XmlMapper();
+
+    private Json() {}
+
+    /** The shared, thread-safe mapper. Do not reconfigure it. */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    /** A new empty JSON object. */
+    public static ObjectNode emptyObject() {
+        return JsonNodeFactory.instance.objectNode();
+    }
+
+    /** {@code value} as JSON bytes. */
+    public static byte[] toBytes(Object value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON: "
+                    + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * Parses JSON text.
+     *
+     * @throws PayloadFormatException with the parser's location when it is not valid JSON
+     */
+    public static JsonNode parse(byte[] json) {
+        try {
+            JsonNode node = MAPPER.readTree(json);
+            if (node == null || node.isMissingNode()) {
+                throw new PayloadFormatException("empty document where JSON was expected", null);
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new PayloadFormatException("invalid JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() : ""), e);
+        } catch (IOException e) {
+            throw new PayloadFormatException("unreadable JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads a payload into a Jackson tree according to its media type: JSON (any {@code +json}
+     * type too), {@code application/x-www-form-urlencoded} or XML. With no media type, JSON is
+     * tried when the payload looks like JSON.
+     *
+     * @throws PayloadFormatException if the type is none of these or the payload is malformed
+     */
+    public static JsonNode readPayload(byte[] payload, String contentType) {
+        String mediaType = mediaType(contentType);
+        if (mediaType == null) {
+            if (looksLikeJson(payload)) {
+                return parse(payload);
+            }
+            throw new PayloadFormatException("payload has no content type and is not JSON", null);
+        }
+        if (isJson(mediaType)) {
+            return parse(payload);
+        }
+        if (mediaType.equals("application/x-www-form-urlencoded")) {
+            return parseForm(new String(payload, charset(contentType)));
+        }
+        if (isXml(mediaType)) {
+            try {
+                return XML.readTree(payload);
+            } catch (IOException e) {
+                throw new PayloadFormatException("invalid XML: " + e.getMessage(), e);
+            }
+        }
+        throw new PayloadFormatException("payload of type " + mediaType + " cannot be read as JSON, a form or XML",
+                null);
+    }
+
+    /** The media type of a Content-Type value, lower case, without parameters; null for null or blank. */
+    public static String mediaType(String contentType) {
+        if (contentType == null || contentType.isBlank()) {
+            return null;
+        }
+        int semicolon = contentType.indexOf(';');
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+    }
+
+    /** True for {@code application/json}, {@code text/json} and any {@code +json} type. */
+    public static boolean isJson(String mediaType) {
+        return mediaType != null && (mediaType.equals("application/json") || mediaType.equals("text/json")
+                || mediaType.endsWith("+json"));
+    }
+
+    /** True for {@code application/xml}, {@code text/xml} and any {@code +xml} type (SOAP included). */
+    public static boolean isXml(String mediaType) {
+        return mediaType != null && (mediaType.equals("application/xml") || mediaType.equals("text/xml")
+                || mediaType.endsWith("+xml"));
+    }
+
+    /**
+     * Cheap sniff for payloads without a content type: the first non-blank byte opens an object or
+     * array. Used to label plain Kafka records; a wrong guess only changes the label, never data.
+     */
+    public static boolean looksLikeJson(byte[] payload) {
+        if (payload == null) {
+            return false;
+        }
+        for (byte b : payload) {
+            if (b == ' ' || b == '\t' || b == '\r' || b == '\n') {
+                continue;
+            }
+            return b == '{' || b == '[';
+        }
+        return false;
+    }
+
+    private static ObjectNode parseForm(String body) {
+        ObjectNode form = emptyObject();
+        if (body.isEmpty()) {
+            return form;
+        }
+        for (String pair : body.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name;
+            String value;
+            try {
+                name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new PayloadFormatException("invalid form encoding near '" + pair + "': " + e.getMessage(), e);
+            }
+            JsonNode existing = form.get(name);
+            if (existing == null) {
+                form.put(name, value);
+            } else if (existing.isArray()) {
+                ((ArrayNode) existing).add(value);
+            } else {
+                ArrayNode values = form.arrayNode().add(existing).add(value);
+                form.set(name, values);
+            }
+        }
+        return form;
+    }
+
+    private static Charset charset(String contentType) {
+        for (String param : contentType.split(";")) {
+            String p = param.trim();
+            if (p.regionMatches(true, 0, "charset=", 0, 8)) {
+                try {
+                    return Charset.forName(p.substring(8).replace("\"", "").trim());
+                } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
+                    throw new PayloadFormatException("unsupported charset in content type '" + contentType + "'", e);
+                }
+            }
+        }
+        return StandardCharsets.UTF_8;
+    }
+}

@@ -76,6 +76,14 @@ public final class Task {
         return new Builder().id(TaskIds.newId());
     }
 
+    /**
+     * This task with {@code config} as its extension configuration (the worker attaches the
+     * running extension's {@code extension_configs} row before invoking it).
+     */
+    public Task withConfig(JsonNode config) {
+        return toBuilder().config(config).build();
+    }
+
     /** A builder holding this task's values. */
     public Builder toBuilder() {
         Builder b = new Builder();

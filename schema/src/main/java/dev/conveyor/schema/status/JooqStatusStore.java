@@ -1,0 +1,189 @@
+package dev.conveyor.schema.status;
+
+import static dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES;
+import static dev.conveyor.schema.db.jooq.Tables.TASKS;
+import static dev.conveyor.schema.db.jooq.Tables.TASK_TRANSITIONS;
+import static org.jooq.impl.DSL.excluded;
+import static org.jooq.impl.DSL.inline;
+import static org.jooq.impl.DSL.when;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.conveyor.schema.TaskStatus;
+import dev.conveyor.schema.json.Json;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.JSONB;
+import org.jooq.impl.DSL;
+
+/**
+ * {@link StatusStore} on PostgreSQL through jOOQ: one multi-row upsert into {@code tasks}
+ * (guarded so rows only move forward), one multi-row insert into {@code task_transitions} and
+ * one into {@code scheduled_deliveries}, in one transaction per batch.
+ */
+public final class JooqStatusStore implements StatusStore {
+
+    /** Rows per statement: 20 columns × 1000 rows stays well under PostgreSQL's 65,535 bind parameters. */
+    static final int MAX_ROWS_PER_STATEMENT = 1000;
+
+    private static final List<TaskStatus> TERMINAL =
+            List.of(TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.SKIPPED, TaskStatus.CANCELLED, TaskStatus.DEAD);
+
+    private final DSLContext dsl;
+    private final String node;
+
+    /**
+     * @param dsl jOOQ over the process's one pool
+     * @param node name of this node, written to {@code task_transitions.node}
+     */
+    public JooqStatusStore(DSLContext dsl, String node) {
+        this.dsl = Objects.requireNonNull(dsl, "dsl");
+        this.node = Objects.requireNonNull(node, "node");
+    }
+
+    @Override
+    public Map<UUID, TaskState> load(Collection<UUID> ids) {
+        if (ids.isEmpty()) {
+            return Map.of();
+        }
+        Map<UUID, TaskState> states = new HashMap<>(ids.size() * 2);
+        dsl.select(TASKS.ID, TASKS.STATUS, TASKS.ATTEMPT, TASKS.RESCHEDULES)
+                .from(TASKS)
+                .where(TASKS.ID.eq(DSL.any(ids.toArray(UUID[]::new))))
+                .fetch()
+                .forEach(r -> states.put(r.value1(), new TaskState(r.value1(), r.value2(), r.value3(), r.value4())));
+        return states;
+    }
+
+    @Override
+    public Set<UUID> apply(List<StatusChange> changes) {
+        if (changes.isEmpty()) {
+            return Set.of();
+        }
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            Set<UUID> applied = new HashSet<>();
+            // One statement cannot upsert the same row twice; such changes go in later rounds, in order.
+            for (List<StatusChange> round : roundsWithUniqueIds(changes)) {
+                for (int from = 0; from < round.size(); from += MAX_ROWS_PER_STATEMENT) {
+                    List<StatusChange> chunk = round.subList(from, Math.min(round.size(), from + MAX_ROWS_PER_STATEMENT));
+                    Set<UUID> chunkApplied = upsertTasks(t, chunk);
+                    applied.addAll(chunkApplied);
+                    List<StatusChange> written = chunk.stream().filter(c -> chunkApplied.contains(c.id())).toList();
+                    insertTransitions(t, written);
+                    insertDeliveries(t, written);
+                }
+            }
+            return applied;
+        });
+    }
+
+    private Set<UUID> upsertTasks(DSLContext t, List<StatusChange> chunk) {
+        var insert = t.insertInto(TASKS,
+                TASKS.ID, TASKS.TOPIC, TASKS.EXTENSION, TASKS.KIND, TASKS.TYPE, TASKS.STATUS, TASKS.ATTEMPT,
+                TASKS.RESCHEDULES, TASKS.OUTPUT, TASKS.RESULT, TASKS.PAYLOAD, TASKS.CONTENT_TYPE,
+                TASKS.CALLBACK_URL, TASKS.TRACE_ID, TASKS.CREATED_AT, TASKS.UPDATED_AT, TASKS.STARTED_AT,
+                TASKS.FINISHED_AT, TASKS.NEXT_RUN_AT);
+        for (StatusChange c : chunk) {
+            insert = insert.values(
+                    c.id(), c.topic(), c.extension(), c.kind(), c.type(), c.status(), c.attempt(), c.reschedules(),
+                    c.output(), c.resultJson() == null ? null : JSONB.valueOf(c.resultJson()), c.payload(),
+                    c.contentType(), c.callbackUrl(), c.traceId(), c.createdAt(), c.at(), c.startedAt(),
+                    c.finishedAt(), c.nextRunAt());
+        }
+        Field<TaskStatus> newStatus = excluded(TASKS.STATUS);
+        Condition running = newStatus.eq(TaskStatus.RUNNING);
+        return new HashSet<>(insert
+                .onConflict(TASKS.ID)
+                .doUpdate()
+                .set(TASKS.STATUS, newStatus)
+                .set(TASKS.ATTEMPT, excluded(TASKS.ATTEMPT))
+                .set(TASKS.RESCHEDULES, excluded(TASKS.RESCHEDULES))
+                .set(TASKS.EXTENSION, DSL.coalesce(excluded(TASKS.EXTENSION), TASKS.EXTENSION))
+                // While a new execution runs, the previous attempt's output and result stay visible.
+                .set(TASKS.OUTPUT, when(running, TASKS.OUTPUT).otherwise(excluded(TASKS.OUTPUT)))
+                .set(TASKS.RESULT, when(running, TASKS.RESULT).otherwise(excluded(TASKS.RESULT)))
+                .set(TASKS.UPDATED_AT, excluded(TASKS.UPDATED_AT))
+                .set(TASKS.STARTED_AT, DSL.coalesce(excluded(TASKS.STARTED_AT), TASKS.STARTED_AT))
+                .set(TASKS.FINISHED_AT, excluded(TASKS.FINISHED_AT))
+                .set(TASKS.NEXT_RUN_AT, excluded(TASKS.NEXT_RUN_AT))
+                .where(movesForward())
+                .returning(TASKS.ID)
+                .fetch(TASKS.ID));
+    }
+
+    /** SQL form of {@link TaskStatus#isForward}: the stored row is not terminal and the change is newer. */
+    private static Condition movesForward() {
+        Field<Integer> stored = rank(TASKS.STATUS);
+        Field<Integer> incoming = rank(excluded(TASKS.STATUS));
+        return TASKS.STATUS.notIn(TERMINAL)
+                .and(TASKS.ATTEMPT.lt(excluded(TASKS.ATTEMPT))
+                        .or(TASKS.ATTEMPT.eq(excluded(TASKS.ATTEMPT)).and(stored.lt(incoming))));
+    }
+
+    private static Field<Integer> rank(Field<TaskStatus> status) {
+        return when(status.eq(TaskStatus.QUEUED), inline(TaskStatus.QUEUED.rank()))
+                .when(status.eq(TaskStatus.RUNNING), inline(TaskStatus.RUNNING.rank()))
+                .when(status.eq(TaskStatus.RESCHEDULED), inline(TaskStatus.RESCHEDULED.rank()))
+                .otherwise(inline(TaskStatus.DONE.rank()));
+    }
+
+    private void insertTransitions(DSLContext t, List<StatusChange> written) {
+        var insert = t.insertInto(TASK_TRANSITIONS, TASK_TRANSITIONS.TASK_ID, TASK_TRANSITIONS.FROM_STATUS,
+                TASK_TRANSITIONS.TO_STATUS, TASK_TRANSITIONS.AT, TASK_TRANSITIONS.ATTEMPT, TASK_TRANSITIONS.REASON,
+                TASK_TRANSITIONS.NODE);
+        boolean any = false;
+        for (StatusChange c : written) {
+            for (Transition tr : c.transitions()) {
+                insert = insert.values(c.id(), tr.from(), tr.to(), tr.at(), c.attempt(), tr.reason(), node);
+                any = true;
+            }
+        }
+        if (any) {
+            insert.execute();
+        }
+    }
+
+    private static void insertDeliveries(DSLContext t, List<StatusChange> written) {
+        var insert = t.insertInto(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID, SCHEDULED_DELIVERIES.ATTEMPT,
+                SCHEDULED_DELIVERIES.TOPIC, SCHEDULED_DELIVERIES.RECORD_KEY, SCHEDULED_DELIVERIES.HEADERS,
+                SCHEDULED_DELIVERIES.PAYLOAD, SCHEDULED_DELIVERIES.DUE_AT);
+        boolean any = false;
+        for (StatusChange c : written) {
+            ScheduledDelivery d = c.delivery();
+            if (d != null) {
+                ObjectNode headers = Json.emptyObject();
+                d.headers().forEach(headers::put);
+                insert = insert.values(d.taskId(), d.attempt(), d.topic(), d.key(), JSONB.valueOf(headers.toString()),
+                        d.payload(), d.dueAt());
+                any = true;
+            }
+        }
+        if (any) {
+            insert.onConflict(SCHEDULED_DELIVERIES.TASK_ID, SCHEDULED_DELIVERIES.ATTEMPT).doNothing().execute();
+        }
+    }
+
+    private static List<List<StatusChange>> roundsWithUniqueIds(List<StatusChange> changes) {
+        List<List<StatusChange>> rounds = new ArrayList<>();
+        Map<UUID, Integer> seen = new LinkedHashMap<>();
+        for (StatusChange c : changes) {
+            int round = seen.merge(c.id(), 0, (old, zero) -> old + 1);
+            while (rounds.size() <= round) {
+                rounds.add(new ArrayList<>());
+            }
+            rounds.get(round).add(c);
+        }
+        return rounds;
+    }
+}

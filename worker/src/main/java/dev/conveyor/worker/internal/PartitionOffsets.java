@@ -1,0 +1,56 @@
+package dev.conveyor.worker.internal;
+
+import java.util.TreeMap;
+
+/**
+ * Offsets of one partition between poll and commit. The committable position is the lowest
+ * offset whose outcome is not yet durable (or one past the highest, when all are): a gap is never
+ * skipped, so a crash redelivers every record whose outcome might not be recorded.
+ * Used by the poll thread only.
+ */
+final class PartitionOffsets {
+
+    /** Dispatched offsets, true once their outcome is durable. */
+    private final TreeMap<Long, Boolean> pending = new TreeMap<>();
+    private long next = -1;
+    private long committed = -1;
+
+    void dispatched(long offset) {
+        pending.put(offset, Boolean.FALSE);
+        next = Math.max(next, offset + 1);
+    }
+
+    void durable(long offset) {
+        pending.computeIfPresent(offset, (k, v) -> Boolean.TRUE);
+    }
+
+    /**
+     * The position to commit if it moved since the last call, else -1. Drops the durable head.
+     */
+    long takeCommittable() {
+        while (!pending.isEmpty() && pending.firstEntry().getValue()) {
+            pending.pollFirstEntry();
+        }
+        long position = pending.isEmpty() ? next : pending.firstKey();
+        if (position > committed) {
+            committed = position;
+            return position;
+        }
+        return -1;
+    }
+
+    /** Records dispatched whose outcome is not yet durable. */
+    int outstanding() {
+        int n = 0;
+        for (Boolean done : pending.values()) {
+            if (!done) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    boolean isEmpty() {
+        return pending.values().stream().allMatch(Boolean::booleanValue);
+    }
+}

@@ -1,0 +1,393 @@
+package dev.conveyor.worker.internal;
+
+import dev.conveyor.schema.NextStatus;
+import dev.conveyor.schema.Outcome;
+import dev.conveyor.schema.Task;
+import dev.conveyor.schema.kafka.Decoded;
+import dev.conveyor.schema.kafka.TaskRecordCodec;
+import dev.conveyor.schema.status.StatusChange;
+import dev.conveyor.schema.status.StatusStore;
+import dev.conveyor.schema.status.TaskState;
+import dev.conveyor.worker.spi.Ordering;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.jooq.exception.DataAccessException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consumer thread: poll → decode → dedupe (one status read per poll) → resolve the
+ * extension → dispatch to virtual threads (per-key sequencing where ordering is {@code key}) →
+ * commit offsets as outcomes become durable. The only thread that touches the Kafka consumer.
+ *
+ * <p>Memory is bounded by {@code worker.max-in-flight}: when that many records are between poll
+ * and commit, the assigned partitions are paused until half of them are done.
+ */
+final class PollLoop implements Runnable, ConsumerRebalanceListener {
+
+    private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(50);
+
+    private record Polled(TopicPartition partition, ConsumerRecord<byte[], byte[]> record, Decoded decoded) {}
+
+    private final Consumer<byte[], byte[]> consumer;
+    private final Set<String> topics;
+    private final Map<String, Route> routes;
+    private final TaskRecordCodec codec;
+    private final StatusStore store;
+    private final ExtensionConfigCache configs;
+    private final StatusWriter writer;
+    private final KeyedSequencer sequencer;
+    private final ExecutorService executions;
+    private final Semaphore globalPermits;
+    private final Queue<WriterEvent> durable;
+    private final Map<UUID, Integer> inFlightIds;
+    private final AtomicInteger inFlight;
+    private final WorkerMetrics metrics;
+    private final Clock clock;
+    private final int maxInFlight;
+    private final Duration shutdownGrace;
+    private final Map<TopicPartition, PartitionOffsets> offsets = new HashMap<>();
+    private final CountDownLatch firstAssignment = new CountDownLatch(1);
+    private volatile boolean stopping;
+    private volatile boolean aborted;
+    private boolean paused;
+
+    PollLoop(Consumer<byte[], byte[]> consumer, Set<String> topics, Map<String, Route> routes, TaskRecordCodec codec,
+            StatusStore store, ExtensionConfigCache configs, StatusWriter writer, ExecutorService executions,
+            Semaphore globalPermits, Queue<WriterEvent> durable, Map<UUID, Integer> inFlightIds,
+            AtomicInteger inFlight, WorkerMetrics metrics, Clock clock, int maxInFlight, Duration shutdownGrace) {
+        this.consumer = consumer;
+        this.topics = topics;
+        this.routes = routes;
+        this.codec = codec;
+        this.store = store;
+        this.configs = configs;
+        this.writer = writer;
+        this.sequencer = new KeyedSequencer(executions);
+        this.executions = executions;
+        this.globalPermits = globalPermits;
+        this.durable = durable;
+        this.inFlightIds = inFlightIds;
+        this.inFlight = inFlight;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.maxInFlight = maxInFlight;
+        this.shutdownGrace = shutdownGrace;
+    }
+
+    @Override
+    public void run() {
+        try {
+            consumer.subscribe(topics, this);
+            while (!stopping) {
+                commitDurable();
+                flowControl();
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
+                if (!records.isEmpty()) {
+                    dispatch(records);
+                }
+            }
+            if (!aborted) {
+                drain(shutdownGrace);
+            }
+        } catch (WakeupException e) {
+            if (!stopping) {
+                log.error("Worker consumer woken up unexpectedly; stopping", e);
+            }
+        } catch (RuntimeException e) {
+            log.error("Worker poll loop failed; stopping. Uncommitted records will be redelivered", e);
+        } finally {
+            try {
+                consumer.close(aborted ? Duration.ZERO : Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                log.warn("Closing the consumer failed", e);
+            }
+        }
+    }
+
+    void stop() {
+        stopping = true;
+    }
+
+    /** Stop at once without committing anything more (a crash, for tests and fatal errors). */
+    void abort() {
+        aborted = true;
+        stopping = true;
+        consumer.wakeup();
+    }
+
+    boolean awaitAssignment(Duration timeout) throws InterruptedException {
+        return firstAssignment.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    // ---- steps ---------------------------------------------------------------------------
+
+    private void dispatch(ConsumerRecords<byte[], byte[]> records) {
+        List<Polled> polled = new ArrayList<>(records.count());
+        Set<UUID> ids = new HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            offsets.computeIfAbsent(tp, k -> new PartitionOffsets()).dispatched(r.offset());
+            inFlight.incrementAndGet();
+            Decoded decoded = codec.decode(r);
+            polled.add(new Polled(tp, r, decoded));
+            if (decoded instanceof Decoded.Ok ok) {
+                ids.add(ok.task().id());
+            }
+        }
+        Map<UUID, TaskState> states = loadStates(ids);
+        Instant now = clock.instant();
+        for (Polled p : polled) {
+            switch (p.decoded()) {
+                case Decoded.Poison poison -> writer.submit(new WriterEvent.DeadLetter(p.partition(), p.record().offset(),
+                        p.record(), poison.reason(), poison.taskId() == null ? null
+                                : StatusChange.deadRecord(poison.taskId(), p.record().topic(), p.record().value(), now,
+                                        poison.reason())));
+                case Decoded.Ok ok -> route(p, ok.task(), states.get(ok.task().id()), now);
+            }
+        }
+    }
+
+    private void route(Polled p, Task task, TaskState state, Instant now) {
+        Route route = routes.get(task.topic());
+        if (route == null) {
+            String reason = "no extension handles topic " + task.topic();
+            writer.submit(new WriterEvent.DeadLetter(p.partition(), p.record().offset(), p.record(), reason,
+                    StatusChange.dead(task, null, state, now, reason)));
+            return;
+        }
+        if (state != null && state.supersedes(task.attempt())) {
+            duplicate(p, task, "stored " + state.status().wireName() + " at attempt " + state.attempt());
+            return;
+        }
+        Integer running = inFlightIds.putIfAbsent(task.id(), task.attempt());
+        if (running != null) {
+            duplicate(p, task, "attempt " + running + " is in flight in this worker");
+            return;
+        }
+        Execution execution = new Execution(p.partition(), p.record().offset(),
+                task.withConfig(configs.get(route.extension().name())), route, state);
+        byte[] sequenceKey = route.ordering() == Ordering.KEY ? p.record().key() : null;
+        sequencer.submit(p.partition(), sequenceKey, () -> execute(execution));
+    }
+
+    private void duplicate(Polled p, Task task, String why) {
+        metrics.duplicate();
+        log.info("Not running task {} attempt {} again ({}-{}@{}): {}", task.id(), task.attempt(), p.record().topic(),
+                p.record().partition(), p.record().offset(), why);
+        PartitionOffsets po = offsets.get(p.partition());
+        if (po != null) {
+            po.durable(p.record().offset());
+        }
+        inFlight.decrementAndGet();
+    }
+
+    /** Runs on a virtual thread. */
+    private void execute(Execution e) {
+        Route route = e.route;
+        try {
+            globalPermits.acquire();
+            try {
+                route.permits().acquire();
+                try {
+                    run(e);
+                } finally {
+                    route.permits().release();
+                }
+            } finally {
+                globalPermits.release();
+            }
+        } catch (InterruptedException | Invoker.Abandoned ex) {
+            // Worker stopping: the outcome is unknown, the offset stays uncommitted, the task runs again later.
+            writer.stoppedRunning(e);
+        } catch (Throwable t) {
+            // Nothing above should throw; if it does, leave the record uncommitted rather than lose it.
+            writer.stoppedRunning(e);
+            log.error("Execution of task {} failed inside the worker; it will be redelivered", e.task.id(), t);
+        }
+    }
+
+    private void run(Execution e) throws Invoker.Abandoned {
+        Task task = e.task;
+        e.startedAt = clock.instant();
+        writer.started(e);
+        Invoker.Invocation invocation;
+        if (e.route.kind() == Route.Kind.INTERACTIVE && task.deadline() != null && task.deadline().isBefore(e.startedAt)) {
+            invocation = new Invoker.Invocation(new Outcome.Threw("DeadlineExceeded",
+                    "the caller's deadline " + task.deadline() + " passed before the task started"), null);
+        } else {
+            invocation = Invoker.invoke(e.route, task, executions);
+        }
+        e.finishedAt = clock.instant();
+        e.invocation = invocation;
+        e.next = NextStatus.of(invocation.outcome(), task.attempt(), e.reschedulesBefore(), e.route.retry(),
+                ThreadLocalRandom.current().nextDouble());
+        metrics.execution().record(Duration.between(e.startedAt, e.finishedAt));
+        writer.stoppedRunning(e);
+        writer.submit(new WriterEvent.Finished(e));
+    }
+
+    private Map<UUID, TaskState> loadStates(Collection<UUID> ids) {
+        long delayMs = 100;
+        while (true) {
+            try {
+                return store.load(ids);
+            } catch (DataAccessException e) {
+                if (stopping) {
+                    throw e;
+                }
+                log.warn("Reading task states failed ({}); retrying in {} ms", e.getMessage(), delayMs);
+                try {
+                    Thread.sleep(delayMs);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                delayMs = Math.min(delayMs * 2, 5_000);
+            }
+        }
+    }
+
+    private void commitDurable() {
+        applyDurable();
+        Map<TopicPartition, OffsetAndMetadata> commits = committable(offsets.keySet());
+        if (!commits.isEmpty()) {
+            consumer.commitAsync(commits, (committed, error) -> {
+                if (error != null) {
+                    log.warn("Offset commit failed (the records may be delivered again): {}", error.getMessage());
+                }
+            });
+        }
+    }
+
+    private void applyDurable() {
+        WriterEvent event;
+        while ((event = durable.poll()) != null) {
+            PartitionOffsets po = offsets.get(event.partition());
+            if (po != null) {
+                po.durable(event.offset());
+            }
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> committable(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            PartitionOffsets po = offsets.get(tp);
+            if (po != null) {
+                long position = po.takeCommittable();
+                if (position >= 0) {
+                    commits.put(tp, new OffsetAndMetadata(position));
+                }
+            }
+        }
+        return commits;
+    }
+
+    private void flowControl() {
+        if (!paused && inFlight.get() >= maxInFlight) {
+            consumer.pause(consumer.assignment());
+            paused = true;
+        } else if (paused && inFlight.get() <= maxInFlight / 2) {
+            consumer.resume(consumer.paused());
+            paused = false;
+        }
+    }
+
+    /** Waits (up to {@code grace}) for the given partitions' outstanding outcomes, then commits them. */
+    private void awaitAndCommit(Collection<TopicPartition> partitions, Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (System.nanoTime() < deadline && !aborted) {
+            applyDurable();
+            boolean outstanding = false;
+            for (TopicPartition tp : partitions) {
+                PartitionOffsets po = offsets.get(tp);
+                if (po != null && !po.isEmpty()) {
+                    outstanding = true;
+                    break;
+                }
+            }
+            if (!outstanding) {
+                break;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (aborted) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> commits = committable(partitions);
+        if (!commits.isEmpty()) {
+            try {
+                consumer.commitSync(commits, Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                log.warn("Final offset commit failed (the records may be delivered again): {}", e.getMessage());
+            }
+        }
+    }
+
+    private void drain(Duration grace) {
+        awaitAndCommit(new ArrayList<>(offsets.keySet()), grace);
+        int left = inFlight.get();
+        if (left > 0) {
+            log.warn("{} execution(s) did not finish within the shutdown grace of {}; they will be redelivered", left,
+                    grace);
+        }
+    }
+
+    // ---- rebalance ---------------------------------------------------------------------------
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        if (aborted || partitions.isEmpty()) {
+            return;
+        }
+        // Give the running tasks of these partitions a short while to be recorded, so the next owner
+        // does not run them again; whatever is not recorded in time is redelivered (at-least-once).
+        awaitAndCommit(partitions, Duration.ofSeconds(Math.min(10, shutdownGrace.toSeconds())));
+        partitions.forEach(offsets::remove);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        partitions.forEach(offsets::remove);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        if (paused && !partitions.isEmpty()) {
+            consumer.pause(partitions);
+        }
+        if (!partitions.isEmpty()) {
+            firstAssignment.countDown();
+        }
+    }
+}

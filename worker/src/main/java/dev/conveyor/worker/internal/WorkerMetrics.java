@@ -1,0 +1,73 @@
+package dev.conveyor.worker.internal;
+
+import dev.conveyor.schema.TaskStatus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/** The worker's meters (Micrometer), named {@code conveyor.worker.*}. */
+public final class WorkerMetrics {
+
+    private final MeterRegistry registry;
+    private final ConcurrentHashMap<String, Counter> outcomes = new ConcurrentHashMap<>();
+    private final Counter duplicates;
+    private final Counter deadLetters;
+    private final Counter statusWriteFailures;
+    private final Timer statusWrite;
+    private final Timer execution;
+
+    public WorkerMetrics(MeterRegistry registry, Supplier<Number> inFlight) {
+        this.registry = registry;
+        this.duplicates = Counter.builder("conveyor.worker.duplicates")
+                .description("Records not run because their task was already terminal or running").register(registry);
+        this.deadLetters = Counter.builder("conveyor.worker.dead.letters")
+                .description("Records sent to the dead-letter topic").register(registry);
+        this.statusWriteFailures = Counter.builder("conveyor.worker.status.write.failures")
+                .description("Failed status write attempts (retried)").register(registry);
+        this.statusWrite = Timer.builder("conveyor.worker.status.write")
+                .description("Time to write one batch of outcomes").register(registry);
+        this.execution = Timer.builder("conveyor.worker.execution")
+                .description("Time extensions took per execution").register(registry);
+        Gauge.builder("conveyor.worker.in.flight", inFlight, s -> s.get().doubleValue())
+                .description("Records between poll and commit").register(registry);
+    }
+
+    void outcome(String topic, TaskStatus status) {
+        outcomes.computeIfAbsent(topic + '\u0000' + status.wireName(), k -> Counter.builder("conveyor.worker.outcomes")
+                .description("Executions recorded, by topic and resulting status")
+                .tag("topic", topic).tag("status", status.wireName()).register(registry)).increment();
+    }
+
+    void duplicate() {
+        duplicates.increment();
+    }
+
+    void deadLetter() {
+        deadLetters.increment();
+    }
+
+    void statusWriteFailed() {
+        statusWriteFailures.increment();
+    }
+
+    Timer statusWrite() {
+        return statusWrite;
+    }
+
+    Timer execution() {
+        return execution;
+    }
+
+    /** Records counted as duplicates so far. */
+    public double duplicates() {
+        return duplicates.count();
+    }
+
+    /** Records sent to the dead-letter topic so far. */
+    public double deadLetters() {
+        return deadLetters.count();
+    }
+}

@@ -1,0 +1,217 @@
+package dev.conveyor.worker.internal;
+
+import dev.conveyor.schema.kafka.TaskRecordCodec;
+import dev.conveyor.schema.status.StatusStore;
+import dev.conveyor.worker.Extensions;
+import dev.conveyor.worker.WorkerConfig;
+import dev.conveyor.worker.spi.Extension;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jooq.DSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires one worker pool: consumer thread, status writer thread, virtual threads for executions,
+ * the producer for dead letters, replies and traces, and the extension config refresher.
+ */
+public final class WorkerRuntime implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkerRuntime.class);
+
+    private final WorkerConfig config;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final ExecutorService executions;
+    private final ScheduledExecutorService refresher;
+    private final StatusWriter writer;
+    private final PollLoop pollLoop;
+    private final Thread pollThread;
+    private final Thread writerThread;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final WorkerMetrics metrics;
+
+    public WorkerRuntime(WorkerConfig config, Extensions extensions, DSLContext dsl, StatusStore store,
+            MeterRegistry meters, Clock clock) {
+        this.config = config;
+        Map<String, Route> routes = new LinkedHashMap<>();
+        for (String topic : extensions.topics()) {
+            Extension ext = extensions.forTopic(topic).orElseThrow();
+            routes.put(topic, Route.resolve(topic, ext, config));
+        }
+        Set<String> topics = new HashSet<>(routes.keySet());
+        topics.addAll(config.subscribe());
+        if (topics.isEmpty()) {
+            throw new IllegalStateException("the worker has no extensions and no topics to consume; add extensions "
+                    + "(META-INF/services) or topics");
+        }
+        ensureInternalTopics(config);
+
+        ExtensionConfigCache configs = new ExtensionConfigCache(dsl);
+        configs.seed(extensions.all());
+
+        this.metrics = new WorkerMetrics(meters, inFlight::get);
+        this.producer = new KafkaProducer<>(producerProperties(config));
+        this.executions = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("conveyor-exec-", 0).factory());
+        ConcurrentLinkedQueue<WriterEvent> durable = new ConcurrentLinkedQueue<>();
+        Map<UUID, Integer> inFlightIds = new ConcurrentHashMap<>();
+        this.writer = new StatusWriter(store, producer, durable, inFlightIds, executions, metrics, clock,
+                config.dlqTopic(), config.traceTopic(), config.node(), config.statusBatchSize(),
+                config.runningMarkAfter());
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(config));
+        this.pollLoop = new PollLoop(consumer, topics, routes, new TaskRecordCodec(clock), store, configs, writer,
+                executions, new Semaphore(config.concurrency()), durable, inFlightIds, inFlight, metrics, clock,
+                config.maxInFlight(), config.shutdownGrace());
+
+        this.refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name(
+                "conveyor-config-refresh").factory());
+        long refreshMs = config.configRefresh().toMillis();
+        refresher.scheduleWithFixedDelay(() -> {
+            try {
+                configs.refresh();
+            } catch (RuntimeException e) {
+                log.warn("Refreshing extension configs failed: {}", e.getMessage());
+            }
+        }, refreshMs, refreshMs, TimeUnit.MILLISECONDS);
+
+        this.writerThread = Thread.ofPlatform().name("conveyor-status-writer").start(writer);
+        this.pollThread = Thread.ofPlatform().name("conveyor-poll-" + config.group()).start(pollLoop);
+        log.info("Worker started: group={} node={} concurrency={} max-in-flight={} topics={} routes=[{}]",
+                config.group(), config.node(), config.concurrency(), config.maxInFlight(), topics,
+                String.join(", ", routes.values().stream().map(Route::describe).toList()));
+    }
+
+    public WorkerMetrics metrics() {
+        return metrics;
+    }
+
+    /** Records between poll and commit right now. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Waits until the consumer got its first partitions; false on timeout. */
+    public boolean awaitAssignment(Duration timeout) throws InterruptedException {
+        return pollLoop.awaitAssignment(timeout);
+    }
+
+    /**
+     * Stops like a crash: no more commits, queued outcomes dropped, running executions
+     * interrupted. Everything not committed is delivered again to the next worker of the group.
+     */
+    public void abort() {
+        pollLoop.abort();
+        writer.abort();
+        executions.shutdownNow();
+        join(pollThread, Duration.ofSeconds(10));
+        writerThread.interrupt();
+        join(writerThread, Duration.ofSeconds(10));
+        refresher.shutdownNow();
+        producer.close(Duration.ZERO);
+    }
+
+    /**
+     * Stops gracefully: no new records, running executions get {@code worker.shutdown-grace} to
+     * finish, their outcomes are recorded and committed.
+     */
+    @Override
+    public void close() {
+        pollLoop.stop();
+        join(pollThread, config.shutdownGrace().plusSeconds(15));
+        writer.stop();
+        join(writerThread, Duration.ofSeconds(30));
+        refresher.shutdownNow();
+        executions.shutdownNow();
+        producer.close(Duration.ofSeconds(10));
+        log.info("Worker stopped: group={} node={}", config.group(), config.node());
+    }
+
+    private static void join(Thread thread, Duration timeout) {
+        try {
+            thread.join(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void ensureInternalTopics(WorkerConfig config) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
+        config.kafkaClient().forEach(props::put);
+        try (Admin admin = Admin.create(props)) {
+            List<NewTopic> wanted = List.of(config.dlqTopic(), config.traceTopic(), config.repliesTopic()).stream()
+                    .map(name -> new NewTopic(name, Optional.empty(), Optional.empty())).toList();
+            admin.createTopics(wanted).values().forEach((name, future) -> {
+                try {
+                    future.get(30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create internal topic " + name + ": "
+                                + e.getCause().getMessage(), e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted creating " + name, e);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new IllegalStateException("Kafka at " + config.bootstrap() + " did not answer within 30 s "
+                            + "creating " + name, e);
+                }
+            });
+        }
+    }
+
+    private static Properties consumerProperties(WorkerConfig config) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.group());
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.node() + "-worker");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // A new worker group must not skip tasks published before it first started.
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(1000, config.maxInFlight()));
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        config.kafkaClient().forEach(props::put);
+        return props;
+    }
+
+    private static Properties producerProperties(WorkerConfig config) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, config.node() + "-worker-producer");
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        config.kafkaClient().forEach(props::put);
+        return props;
+    }
+}

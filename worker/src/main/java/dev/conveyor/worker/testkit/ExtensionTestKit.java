@@ -1,0 +1,162 @@
+package dev.conveyor.worker.testkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.conveyor.schema.NextStatus;
+import dev.conveyor.schema.Outcome;
+import dev.conveyor.schema.Task;
+import dev.conveyor.schema.TaskStatus;
+import dev.conveyor.schema.json.Json;
+import dev.conveyor.schema.kafka.Decoded;
+import dev.conveyor.schema.kafka.TaskRecordCodec;
+import dev.conveyor.worker.WorkerConfig;
+import dev.conveyor.worker.internal.Invoker;
+import dev.conveyor.worker.internal.Route;
+import dev.conveyor.worker.spi.Extension;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.record.TimestampType;
+
+/**
+ * Runs an extension on a task the way the worker does, without a broker or a database: the task
+ * is round-tripped through the real Kafka record codec (so encoding mistakes show up here), the
+ * extension runs under its resolved timeout on a virtual thread, exceptions become outcomes, and
+ * the status the worker would write is computed by the same function the worker uses.
+ *
+ * <pre>{@code
+ * ExtensionTestKit kit = ExtensionTestKit.of(new ShipOrder());
+ * TestRun run = kit.run(ExtensionTestKit.jsonTask("orders", "{\"items\":[]}"));
+ * run.assertStatus(TaskStatus.SKIPPED);
+ * run.assertResultIsOneOf(TaskResult.skip("order has no items"));
+ * }</pre>
+ */
+public final class ExtensionTestKit {
+
+    private static final ExecutorService EXECUTOR =
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("conveyor-testkit-", 0).factory());
+
+    private final Extension extension;
+    private final WorkerConfig config;
+    private final JsonNode extensionConfig;
+    private final TaskRecordCodec codec = new TaskRecordCodec();
+
+    private ExtensionTestKit(Extension extension, WorkerConfig config, JsonNode extensionConfig) {
+        this.extension = Objects.requireNonNull(extension, "extension");
+        this.config = config;
+        this.extensionConfig = extensionConfig;
+    }
+
+    /** A kit for {@code extension} with the worker's default settings and the extension's default config. */
+    public static ExtensionTestKit of(Extension extension) {
+        return new ExtensionTestKit(extension, WorkerConfig.defaults("unused:9092"),
+                Json.mapper().valueToTree(extension.defaultConfig()));
+    }
+
+    /** The same kit with other worker settings (timeouts, max attempts, floors, per-topic overrides). */
+    public ExtensionTestKit withWorkerConfig(WorkerConfig config) {
+        return new ExtensionTestKit(extension, Objects.requireNonNull(config, "config"), extensionConfig);
+    }
+
+    /** The same kit with {@code config} as the extension's {@code extension_configs} row. */
+    public ExtensionTestKit withExtensionConfig(JsonNode config) {
+        return new ExtensionTestKit(extension, this.config, Objects.requireNonNull(config, "config"));
+    }
+
+    /** A background task on {@code topic} with a JSON payload. */
+    public static Task jsonTask(String topic, String json) {
+        return Task.builder().topic(topic).payload(json, "application/json").build();
+    }
+
+    /** Runs the extension on {@code task} as delivery number {@code task.attempt()} with no reschedules before. */
+    public TestRun run(Task task) {
+        return run(task, 0);
+    }
+
+    /**
+     * Runs the extension on {@code task}, as if the extension had asked for {@code reschedulesBefore}
+     * reschedules in earlier deliveries (so {@code attempt - 1 - reschedulesBefore} executions failed).
+     */
+    public TestRun run(Task task, int reschedulesBefore) {
+        if (!extension.topics().contains(task.topic())) {
+            throw new IllegalArgumentException("extension " + extension.name() + " does not handle topic '"
+                    + task.topic() + "' (its topics: " + extension.topics() + ")");
+        }
+        Task delivered = roundTrip(task).withConfig(extensionConfig);
+        Route route = Route.resolve(task.topic(), extension, config);
+        Invoker.Invocation invocation;
+        try {
+            invocation = Invoker.invoke(route, delivered, EXECUTOR);
+        } catch (Invoker.Abandoned e) {
+            throw new IllegalStateException("interrupted while the extension ran", e);
+        }
+        NextStatus next = NextStatus.of(invocation.outcome(), delivered.attempt(), reschedulesBefore, route.retry(), 0.5);
+        return new TestRun(delivered, invocation.outcome(), invocation.answer(), next,
+                route.kind() == Route.Kind.INTERACTIVE ? invocation.interactiveReply() : null);
+    }
+
+    private Task roundTrip(Task task) {
+        ProducerRecord<byte[], byte[]> produced = codec.encode(task);
+        ConsumerRecord<byte[], byte[]> consumed = new ConsumerRecord<>(produced.topic(), 0, 0L,
+                task.createdAt().toEpochMilli(), TimestampType.CREATE_TIME,
+                produced.key() == null ? -1 : produced.key().length, produced.value().length, produced.key(),
+                produced.value(), produced.headers(), Optional.empty());
+        Decoded decoded = codec.decode(consumed);
+        if (decoded instanceof Decoded.Poison poison) {
+            throw new AssertionError("the task does not survive the Kafka codec: " + poison.reason());
+        }
+        Task back = ((Decoded.Ok) decoded).task();
+        if (!back.equals(task.withConfig(back.config()))) {
+            throw new AssertionError("the task changed on its way through the Kafka codec:\n  sent:     " + task
+                    + "\n  received: " + back);
+        }
+        return back;
+    }
+
+    /**
+     * What one run produced.
+     *
+     * @param task the task as the extension received it (after the codec round trip, with config)
+     * @param outcome how the execution ended
+     * @param result the extension's answer ({@code TaskResult}, {@code InteractiveResult} or
+     *     {@code ScheduledResult}), or null when it threw or timed out
+     * @param next the status the worker would record, with countdown and output
+     * @param reply for interactive extensions, the HTTP answer the caller would get; else null
+     */
+    public record TestRun(Task task, Outcome outcome, Object result, NextStatus next,
+            dev.conveyor.schema.InteractiveResult reply) {
+
+        /** The status the worker would write. */
+        public TaskStatus status() {
+            return next.status();
+        }
+
+        /** @throws AssertionError naming the actual status and outcome */
+        public TestRun assertStatus(TaskStatus expected) {
+            if (next.status() != expected) {
+                throw new AssertionError("expected status " + expected.wireName() + " but the worker would write "
+                        + next.status().wireName() + " (outcome " + outcome + ", output " + next.output() + ")");
+            }
+            return this;
+        }
+
+        /**
+         * Asserts the extension answered one of {@code valid} (compared with {@code equals}: records
+         * compare by value, so {@code TaskResult.fail("x")} matches any fail with output "x").
+         *
+         * @throws AssertionError listing the valid results and the actual one
+         */
+        public TestRun assertResultIsOneOf(Object... valid) {
+            for (Object v : valid) {
+                if (Objects.equals(v, result)) {
+                    return this;
+                }
+            }
+            throw new AssertionError("expected one of " + Arrays.toString(valid) + " but the extension "
+                    + (result == null ? "did not answer (" + outcome + ")" : "answered " + result));
+        }
+    }
+}

@@ -69,7 +69,7 @@ public final class Invoker {
     public static final class Abandoned extends Exception {
         private static final long serialVersionUID = 1L;
 
-        Abandoned(Throwable cause) {
+        public Abandoned(Throwable cause) {
             super("execution abandoned: worker stopping", cause);
         }
     }

@@ -241,6 +241,12 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         } else {
             invocation = Invoker.invoke(e.route, task, executions);
         }
+        if (aborted || (stopping && invocation.outcome() instanceof Outcome.Threw t
+                && t.exceptionType().equals(InterruptedException.class.getName()))) {
+            // Interrupted because this worker is going away, not because the task failed: leave it
+            // undecided so the next owner runs it.
+            throw new Invoker.Abandoned(null);
+        }
         e.finishedAt = clock.instant();
         e.invocation = invocation;
         e.next = NextStatus.of(invocation.outcome(), task.attempt(), e.reschedulesBefore(), e.route.retry(),

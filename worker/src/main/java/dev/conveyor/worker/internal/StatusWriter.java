@@ -171,6 +171,9 @@ final class StatusWriter implements Runnable {
     }
 
     private void write(List<WriterEvent> batch) {
+        if (aborted) {
+            return;
+        }
         long t0 = System.nanoTime();
         List<StatusChange> changes = new ArrayList<>(batch.size());
         List<ProducerRecord<byte[], byte[]>> sends = new ArrayList<>();

@@ -23,7 +23,8 @@ public interface Extension {
      * {@code extension_configs} row. Defaults to the class's simple name; must be unique.
      */
     default String name() {
-        return getClass().getSimpleName();
+        String simple = getClass().getSimpleName();
+        return simple.isEmpty() ? getClass().getName() : simple;
     }
 
     /**

@@ -1,0 +1,28 @@
+package dev.conveyor.worker.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class PartitionOffsetsTest {
+
+    @Test
+    void commitsOnlyUpToTheFirstGap() {
+        PartitionOffsets p = new PartitionOffsets();
+        for (long o = 10; o < 15; o++) {
+            p.dispatched(o);
+        }
+        assertThat(p.takeCommittable()).as("nothing durable yet: position stays at the first").isEqualTo(10);
+        p.durable(11);
+        p.durable(12);
+        assertThat(p.takeCommittable()).as("10 still pending").isEqualTo(-1);
+        p.durable(10);
+        assertThat(p.takeCommittable()).isEqualTo(13);
+        assertThat(p.outstanding()).isEqualTo(2);
+        p.durable(14);
+        assertThat(p.takeCommittable()).isEqualTo(-1);
+        p.durable(13);
+        assertThat(p.takeCommittable()).isEqualTo(15);
+        assertThat(p.isEmpty()).isTrue();
+    }
+}

@@ -1,0 +1,129 @@
+package dev.conveyor.schema.status;
+
+import static dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES;
+import static dev.conveyor.schema.db.jooq.Tables.TASK_TRANSITIONS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.conveyor.schema.NextStatus;
+import dev.conveyor.schema.Outcome;
+import dev.conveyor.schema.RetryPolicy;
+import dev.conveyor.schema.Task;
+import dev.conveyor.schema.TaskResult;
+import dev.conveyor.schema.TaskStatus;
+import dev.conveyor.testing.ConveyorIntegrationTest;
+import dev.conveyor.testing.TestDatabase;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The guarded, batched status writes on a real PostgreSQL. */
+@ConveyorIntegrationTest
+class JooqStatusStoreIT {
+
+    private JooqStatusStore store;
+    private TestDatabase db;
+    private final Instant t0 = Instant.parse("2026-11-22T10:00:00Z");
+
+    @BeforeEach
+    void setUp(TestDatabase db) {
+        this.db = db;
+        this.store = new JooqStatusStore(db.dsl(), "node-a");
+    }
+
+    private static Task task(int attempt) {
+        return Task.builder().topic("orders").payload("{}", "application/json").attempt(attempt).build();
+    }
+
+    private static NextStatus next(TaskResult result, int attempt) {
+        return NextStatus.of(Outcome.of(result), attempt, 0, RetryPolicy.defaults(), 0.5);
+    }
+
+    private List<TaskStatus> history(UUID id) {
+        return db.dsl().select(TASK_TRANSITIONS.TO_STATUS).from(TASK_TRANSITIONS).where(TASK_TRANSITIONS.TASK_ID.eq(id))
+                .orderBy(TASK_TRANSITIONS.SEQ).fetch(TASK_TRANSITIONS.TO_STATUS);
+    }
+
+    @Test
+    void appliesABatchAndReadsStatesBack() {
+        List<StatusChange> changes = new ArrayList<>();
+        List<Task> tasks = new ArrayList<>();
+        for (int i = 0; i < 2500; i++) { // more than one statement's worth of rows
+            Task t = task(1);
+            tasks.add(t);
+            changes.add(StatusChange.finished(t, "ext", null, false, t0, t0.plusMillis(5),
+                    next(TaskResult.done(), 1), "{\"type\":\"done\"}", null));
+        }
+        Set<UUID> applied = store.apply(changes);
+        assertThat(applied).hasSize(2500);
+        Map<UUID, TaskState> states = store.load(tasks.stream().map(Task::id).toList());
+        assertThat(states).hasSize(2500);
+        assertThat(states.values()).allMatch(s -> s.status() == TaskStatus.DONE && s.attempt() == 1);
+        assertThat(history(tasks.get(0).id())).containsExactly(TaskStatus.RUNNING, TaskStatus.DONE);
+        assertThat(db.dsl().fetchCount(TASK_TRANSITIONS)).isGreaterThanOrEqualTo(5000);
+    }
+
+    @Test
+    void aTerminalRowNeverMovesAndItsReplayAddsNoHistory() {
+        Task t = task(1);
+        StatusChange done = StatusChange.finished(t, "ext", null, false, t0, t0.plusSeconds(1),
+                next(TaskResult.done(), 1), null, null);
+        assertThat(store.apply(List.of(done))).containsExactly(t.id());
+        // A stale worker finishing the same attempt differently, and a replay of the same change.
+        StatusChange failed = StatusChange.finished(t, "ext", null, false, t0, t0.plusSeconds(2),
+                next(TaskResult.fail("late"), 1), null, null);
+        assertThat(store.apply(List.of(failed, done))).isEmpty();
+        // Even a later attempt cannot revive a terminal task.
+        StatusChange running2 = StatusChange.running(task(1).toBuilder().id(t.id()).attempt(2).build(), "ext",
+                null, t0.plusSeconds(3));
+        assertThat(store.apply(List.of(running2))).isEmpty();
+        assertThat(store.load(List.of(t.id())).get(t.id()).status()).isEqualTo(TaskStatus.DONE);
+        assertThat(history(t.id())).containsExactly(TaskStatus.RUNNING, TaskStatus.DONE);
+    }
+
+    @Test
+    void aStaleAttemptCannotOverwriteANewerOne() {
+        Task first = task(1);
+        Task second = first.toBuilder().attempt(2).build();
+        TaskState afterFirst = new TaskState(first.id(), TaskStatus.RESCHEDULED, 1, 1);
+        store.apply(List.of(StatusChange.finished(first, "ext", null, false, t0, t0.plusSeconds(1),
+                next(TaskResult.reschedule(), 1), null, second)));
+        assertThat(store.apply(List.of(StatusChange.running(second, "ext", afterFirst, t0.plusSeconds(40)))))
+                .containsExactly(first.id());
+        // The first attempt's running record arrives late (a slow, stale worker).
+        assertThat(store.apply(List.of(StatusChange.running(first, "ext", null, t0.plusSeconds(41))))).isEmpty();
+        TaskState state = store.load(List.of(first.id())).get(first.id());
+        assertThat(state.status()).isEqualTo(TaskStatus.RUNNING);
+        assertThat(state.attempt()).isEqualTo(2);
+        assertThat(state.reschedules()).isEqualTo(1);
+    }
+
+    @Test
+    void rescheduleQueuesOneDeliveryEvenWhenWrittenTwice() {
+        Task t = task(1);
+        StatusChange rescheduled = StatusChange.finished(t, "ext", null, false, t0, t0.plusSeconds(1),
+                next(TaskResult.reschedule(Duration.ofSeconds(45)), 1), null, t.toBuilder().attempt(2).build());
+        store.apply(List.of(rescheduled));
+        var d = db.dsl().selectFrom(SCHEDULED_DELIVERIES).where(SCHEDULED_DELIVERIES.TASK_ID.eq(t.id())).fetchSingle();
+        assertThat(d.getAttempt()).isEqualTo(2);
+        assertThat(d.getDueAt()).isEqualTo(t0.plusSeconds(46));
+        // Writing the same delivery again (a retried batch) is harmless.
+        db.dsl().transaction(tx -> new JooqStatusStore(tx.dsl(), "n").apply(List.of(rescheduled)));
+        assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(t.id()))).isEqualTo(1);
+    }
+
+    @Test
+    void theSameTaskTwiceInOneBatchIsAppliedInOrder() {
+        Task t = task(1);
+        StatusChange running = StatusChange.running(t, "ext", null, t0);
+        StatusChange done = StatusChange.finished(t, "ext", null, true, t0, t0.plusSeconds(1),
+                next(TaskResult.done(), 1), null, null);
+        assertThat(store.apply(List.of(running, done))).containsExactly(t.id());
+        assertThat(history(t.id())).containsExactly(TaskStatus.RUNNING, TaskStatus.DONE);
+    }
+}

@@ -7,23 +7,9 @@ import dev.conveyor.schema.TaskResult;
  * Runs background and webhook tasks: the sender got {@code 202 Accepted} and the outcome is
  * recorded in the status tables.
  *
- * <pre>{@code
- * public final class ShipOrder implements BackgroundExtension {
- *     public Set<String> topics() { return Set.of("orders"); }
+ * {@snippet class="dev.conveyor.examples.ShipOrder" region="declare"}
+ * {@snippet class="dev.conveyor.examples.ShipOrder" region="handle"}
  *
- *     public TaskResult handle(Task task) throws Exception {
- *         JsonNode order = task.json();
- *         if (order.path("items").isEmpty()) {
- *             return TaskResult.skip("order has no items");
- *         }
- *         if (!warehouse.isOpen()) {
- *             return TaskResult.reschedule(Duration.ofMinutes(10));
- *         }
- *         warehouse.ship(order);          // throwing here retries with backoff
- *         return TaskResult.done();
- *     }
- * }
- * }</pre>
  *
  * Register it in {@code META-INF/services/dev.conveyor.worker.spi.BackgroundExtension}. A task
  * may be delivered more than once (at-least-once delivery), so make {@code handle} idempotent;

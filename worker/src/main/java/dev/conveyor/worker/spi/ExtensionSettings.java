@@ -8,16 +8,7 @@ import java.util.Optional;
  * Defaults an extension declares for its own guards; every value is optional and an absent one
  * falls back to the worker-wide setting.
  *
- * <pre>{@code
- * @Override
- * public ExtensionSettings settings() {
- *     return ExtensionSettings.builder()
- *             .timeout(Duration.ofSeconds(20))
- *             .maxAttempts(8)
- *             .ordering(Ordering.KEY)
- *             .build();
- * }
- * }</pre>
+ * {@snippet class="dev.conveyor.examples.ShipOrder" region="declare"}
  */
 public final class ExtensionSettings {
 

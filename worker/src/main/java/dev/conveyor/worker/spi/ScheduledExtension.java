@@ -7,16 +7,8 @@ import dev.conveyor.schema.Task;
  * Runs the tasks that recurring schedules fire ({@code schedules:} in the configuration, one
  * task per fire on the schedule's topic).
  *
- * <pre>{@code
- * public final class NightlyReport implements ScheduledExtension {
- *     public Set<String> topics() { return Set.of("reports"); }
+ * {@snippet class="dev.conveyor.examples.NightlyReport" region="run"}
  *
- *     public ScheduledResult run(Task task) {
- *         int rows = reports.build(task.createdAt());
- *         return rows == 0 ? ScheduledResult.fail("no data for " + task.createdAt()) : ScheduledResult.done();
- *     }
- * }
- * }</pre>
  *
  * Throwing is retried with backoff like a background task; the schedule keeps firing either way.
  */

@@ -88,6 +88,35 @@ public final class JooqStatusStore implements StatusStore {
         });
     }
 
+    @Override
+    public Cancellation cancel(UUID id, String reason, java.time.Instant at) {
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            var row = t.select(TASKS.STATUS, TASKS.ATTEMPT).from(TASKS).where(TASKS.ID.eq(id)).forUpdate().fetchOne();
+            if (row == null) {
+                return Cancellation.NOT_FOUND;
+            }
+            if (row.value1().isTerminal()) {
+                return Cancellation.ALREADY_FINISHED;
+            }
+            t.deleteFrom(SCHEDULED_DELIVERIES).where(SCHEDULED_DELIVERIES.TASK_ID.eq(id)).execute();
+            t.update(TASKS)
+                    .set(TASKS.STATUS, TaskStatus.CANCELLED)
+                    .set(TASKS.OUTPUT, reason)
+                    .set(TASKS.UPDATED_AT, at)
+                    .set(TASKS.FINISHED_AT, at)
+                    .setNull(TASKS.NEXT_RUN_AT)
+                    .where(TASKS.ID.eq(id))
+                    .execute();
+            t.insertInto(TASK_TRANSITIONS, TASK_TRANSITIONS.TASK_ID, TASK_TRANSITIONS.FROM_STATUS,
+                            TASK_TRANSITIONS.TO_STATUS, TASK_TRANSITIONS.AT, TASK_TRANSITIONS.ATTEMPT,
+                            TASK_TRANSITIONS.REASON, TASK_TRANSITIONS.NODE)
+                    .values(id, row.value1(), TaskStatus.CANCELLED, at, row.value2(), reason, node)
+                    .execute();
+            return Cancellation.CANCELLED;
+        });
+    }
+
     private Set<UUID> upsertTasks(DSLContext t, List<StatusChange> chunk) {
         var insert = t.insertInto(TASKS,
                 TASKS.ID, TASKS.TOPIC, TASKS.EXTENSION, TASKS.KIND, TASKS.TYPE, TASKS.STATUS, TASKS.ATTEMPT,

@@ -118,6 +118,19 @@ public final class StatusChange {
                 next.output(), resultJson, at, startedAt, nextRunAt, transitions, delivery, null);
     }
 
+    /**
+     * A future-dated task accepted for delivery at {@code dueAt}: its row is created as
+     * {@code queued} with {@code next_run_at = dueAt}, and the delivery of its record is queued.
+     * Applying it again (the same event consumed twice) changes nothing.
+     */
+    public static StatusChange scheduled(Task task, Instant dueAt, Instant at) {
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(dueAt, "dueAt");
+        return new StatusChange(task, task.id(), task.topic(), null, TaskStatus.QUEUED, task.attempt(), 0, null, null,
+                at, null, dueAt, List.of(new Transition(null, TaskStatus.QUEUED, at, "scheduled for " + dueAt)),
+                ScheduledDelivery.of(task, dueAt), null);
+    }
+
     /** The task cannot be processed at all (no extension for its topic, say). */
     public static StatusChange dead(Task task, String extension, TaskState previous, Instant at, String reason) {
         Objects.requireNonNull(task, "task");

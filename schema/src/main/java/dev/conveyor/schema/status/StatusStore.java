@@ -25,4 +25,22 @@ public interface StatusStore {
      * @throws org.jooq.exception.DataAccessException when the transaction failed; nothing was written
      */
     Set<UUID> apply(List<StatusChange> changes);
+
+    /**
+     * Cancels a task that has not finished: marks it {@code cancelled} and removes any delivery
+     * it waits for in {@code scheduled_deliveries}, in one transaction. Racing with the scheduler
+     * delivering it, or a worker finishing it, leaves exactly one outcome: the row locks order the
+     * two, and whichever comes second sees the other's result.
+     */
+    Cancellation cancel(UUID id, String reason, java.time.Instant at);
+
+    /** What {@link #cancel} did. */
+    enum Cancellation {
+        /** The task was cancelled now. */
+        CANCELLED,
+        /** The task had already reached a terminal status; nothing changed. */
+        ALREADY_FINISHED,
+        /** No task with that id. */
+        NOT_FOUND
+    }
 }

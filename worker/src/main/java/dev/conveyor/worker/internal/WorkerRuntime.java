@@ -12,7 +12,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
@@ -24,14 +23,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jooq.DSLContext;
@@ -71,7 +66,8 @@ public final class WorkerRuntime implements AutoCloseable {
             throw new IllegalStateException("the worker has no extensions and no topics to consume; add extensions "
                     + "(META-INF/services) or topics");
         }
-        ensureInternalTopics(config);
+        InternalTopics.ensure(config.bootstrap(), config.kafkaClient(),
+                List.of(config.dlqTopic(), config.traceTopic(), config.repliesTopic(), config.delayedTopic()));
 
         ExtensionConfigCache configs = new ExtensionConfigCache(dsl);
         configs.seed(extensions.all());
@@ -157,32 +153,6 @@ public final class WorkerRuntime implements AutoCloseable {
             thread.join(timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void ensureInternalTopics(WorkerConfig config) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
-        config.kafkaClient().forEach(props::put);
-        try (Admin admin = Admin.create(props)) {
-            List<NewTopic> wanted = List.of(config.dlqTopic(), config.traceTopic(), config.repliesTopic()).stream()
-                    .map(name -> new NewTopic(name, Optional.empty(), Optional.empty())).toList();
-            admin.createTopics(wanted).values().forEach((name, future) -> {
-                try {
-                    future.get(30, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IllegalStateException("cannot create internal topic " + name + ": "
-                                + e.getCause().getMessage(), e.getCause());
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted creating " + name, e);
-                } catch (java.util.concurrent.TimeoutException e) {
-                    throw new IllegalStateException("Kafka at " + config.bootstrap() + " did not answer within 30 s "
-                            + "creating " + name, e);
-                }
-            });
         }
     }
 

@@ -1,0 +1,178 @@
+package dev.conveyor.worker.scheduler;
+
+import dev.conveyor.schema.db.Database;
+import dev.conveyor.schema.status.JooqStatusStore;
+import dev.conveyor.worker.scheduler.internal.DelayedIntake;
+import dev.conveyor.worker.scheduler.internal.Deliveries;
+import dev.conveyor.worker.scheduler.internal.DueListener;
+import dev.conveyor.worker.scheduler.internal.RecurringFires;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scheduler: redelivers rescheduled and future-dated tasks when their countdown ends, and
+ * fires recurring schedules. Nothing per pending delivery is held in memory: the queue is the
+ * {@code scheduled_deliveries} table, so a million pending deliveries cost the JVM nothing.
+ *
+ * <p>It sleeps until the earliest due time it knows of, and is woken early by PostgreSQL
+ * LISTEN/NOTIFY when an earlier delivery is inserted; a bounded safety poll
+ * ({@code scheduler.safety-poll}) covers a missed notification. Any number of schedulers may run
+ * on the same tables: claims use {@code FOR UPDATE SKIP LOCKED}.
+ */
+public final class Scheduler implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
+
+    /**
+     * What a scheduler needs from its process.
+     *
+     * @param database the process's one pool (one of its connections is held for LISTEN)
+     * @param clock time source for due times and fires
+     */
+    public record Collaborators(Database database, Clock clock) {
+        public Collaborators {
+            Objects.requireNonNull(database, "database");
+            Objects.requireNonNull(clock, "clock");
+        }
+    }
+
+    private final SchedulerConfig config;
+    private final Clock clock;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final Deliveries deliveries;
+    private final RecurringFires fires;
+    private final DueListener listener;
+    private final DelayedIntake intake;
+    private final Thread loopThread;
+    private final Thread intakeThread;
+    private volatile boolean stopping;
+
+    private Scheduler(SchedulerConfig config, Collaborators c, Runnable afterProduce) {
+        this.config = config;
+        this.clock = c.clock();
+        dev.conveyor.worker.internal.InternalTopics.ensure(config.bootstrap(), config.kafkaClient(),
+                java.util.List.of(config.delayedTopic(), config.dlqTopic(), config.traceTopic()));
+        this.producer = new KafkaProducer<>(producerProperties(config));
+        this.deliveries = new Deliveries(c.database().dsl(), producer, config.node(), config.batchSize(), afterProduce);
+        this.fires = new RecurringFires(c.database().dsl(), producer);
+        this.listener = new DueListener(c.database().dataSource(), c.database().config().schema());
+        this.intake = new DelayedIntake(new KafkaConsumer<>(consumerProperties(config)), producer,
+                new JooqStatusStore(c.database().dsl(), config.node()), clock, config.delayedTopic(), config.dlqTopic());
+        fires.sync(config.schedules(), clock.instant());
+        this.loopThread = Thread.ofPlatform().name("conveyor-scheduler").unstarted(this::loop);
+        this.intakeThread = Thread.ofPlatform().name("conveyor-delayed-intake").unstarted(intake);
+    }
+
+    /**
+     * Starts a scheduler: upserts the configured schedules, then runs the delivery loop and the
+     * delayed-topic intake on their own threads.
+     */
+    public static Scheduler start(SchedulerConfig config, Collaborators collaborators) {
+        Scheduler s = new Scheduler(config, collaborators, () -> {});
+        s.loopThread.start();
+        s.intakeThread.start();
+        log.info("Scheduler started: node={} group={} batch-size={} safety-poll={} schedules={}", config.node(),
+                config.group(), config.batchSize(), config.safetyPoll(),
+                config.schedules().stream().map(ScheduleDefinition::name).toList());
+        return s;
+    }
+
+    private void loop() {
+        long errorDelayMs = 100;
+        while (!stopping) {
+            try {
+                Instant now = clock.instant();
+                while (!stopping && deliveries.deliverDue(now) == config.batchSize()) {
+                    now = clock.instant();
+                }
+                fires.fireDue(clock.instant());
+                Instant next = earliest(deliveries.earliestDue(), fires.earliestFire());
+                Duration wait = config.safetyPoll();
+                if (next != null) {
+                    Duration untilNext = Duration.between(clock.instant(), next);
+                    wait = untilNext.compareTo(wait) < 0 ? untilNext : wait;
+                }
+                if (!wait.isNegative() && !wait.isZero()) {
+                    listener.await(wait);
+                }
+                errorDelayMs = 100;
+            } catch (RuntimeException e) {
+                if (stopping) {
+                    break;
+                }
+                log.warn("Scheduler cycle failed ({}); retrying in {} ms", e.getMessage(), errorDelayMs);
+                try {
+                    Thread.sleep(errorDelayMs);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                errorDelayMs = Math.min(5_000, errorDelayMs * 2);
+            }
+        }
+    }
+
+    private static Instant earliest(Instant a, Instant b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.isBefore(b) ? a : b;
+    }
+
+    @Override
+    public void close() {
+        stopping = true;
+        intake.stop();
+        join(loopThread);
+        join(intakeThread);
+        listener.close();
+        producer.close(Duration.ofSeconds(10));
+        log.info("Scheduler stopped: node={}", config.node());
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join(Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Properties producerProperties(SchedulerConfig config) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, config.node() + "-scheduler");
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        config.kafkaClient().forEach(props::put);
+        return props;
+    }
+
+    private static Properties consumerProperties(SchedulerConfig config) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.group());
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.node() + "-delayed-intake");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
+        config.kafkaClient().forEach(props::put);
+        return props;
+    }
+}

@@ -1,6 +1,7 @@
 package dev.conveyor.schema.db;
 
 import static dev.conveyor.schema.db.jooq.Tables.EXTENSION_CONFIGS;
+import static dev.conveyor.schema.db.jooq.Tables.IDEMPOTENCY_KEYS;
 import static dev.conveyor.schema.db.jooq.Tables.TASKS;
 import static dev.conveyor.schema.db.jooq.Tables.TASK_TRANSITIONS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -110,13 +111,13 @@ class StatusTablesSmokeIT {
     }
 
     @Test
-    void idempotencyKeysAreUniquePerTopic() {
+    void idempotencyKeysAreUniquePerScope() {
         DSLContext dsl = database.dsl();
-        insertWithKey(dsl, "orders", "key-1");
-        insertWithKey(dsl, "quotes", "key-1");
-        assertThatThrownBy(() -> insertWithKey(dsl, "orders", "key-1"))
+        insertKey(dsl, "topic:orders", "key-1");
+        insertKey(dsl, "topic:quotes", "key-1");
+        assertThatThrownBy(() -> insertKey(dsl, "topic:orders", "key-1"))
                 .isInstanceOf(IntegrityConstraintViolationException.class)
-                .hasMessageContaining("tasks_idempotency_key_uidx");
+                .hasMessageContaining("idempotency_keys_pk");
     }
 
     @Test
@@ -156,12 +157,11 @@ class StatusTablesSmokeIT {
                 .execute();
     }
 
-    private static void insertWithKey(DSLContext dsl, String topic, String key) {
-        dsl.insertInto(TASKS)
-                .set(TASKS.ID, TaskIds.newId())
-                .set(TASKS.TOPIC, topic)
-                .set(TASKS.TYPE, topic)
-                .set(TASKS.IDEMPOTENCY_KEY, key)
+    private static void insertKey(DSLContext dsl, String scope, String key) {
+        dsl.insertInto(IDEMPOTENCY_KEYS)
+                .set(IDEMPOTENCY_KEYS.SCOPE, scope)
+                .set(IDEMPOTENCY_KEYS.KEY, key)
+                .set(IDEMPOTENCY_KEYS.TASK_ID, TaskIds.newId())
                 .execute();
     }
 }

@@ -5,6 +5,7 @@ package dev.conveyor.schema.db.jooq;
 
 
 import dev.conveyor.schema.db.jooq.tables.ExtensionConfigs;
+import dev.conveyor.schema.db.jooq.tables.IdempotencyKeys;
 import dev.conveyor.schema.db.jooq.tables.ScheduledDeliveries;
 import dev.conveyor.schema.db.jooq.tables.Schedules;
 import dev.conveyor.schema.db.jooq.tables.TaskTransitions;
@@ -39,6 +40,12 @@ public class DefaultSchema extends SchemaImpl {
      * loaded; operators edit it.
      */
     public final ExtensionConfigs EXTENSION_CONFIGS = ExtensionConfigs.EXTENSION_CONFIGS;
+
+    /**
+     * Idempotency keys of accepted events: a repeat within 24 h returns the
+     * first task id and enqueues nothing.
+     */
+    public final IdempotencyKeys IDEMPOTENCY_KEYS = IdempotencyKeys.IDEMPOTENCY_KEYS;
 
     /**
      * The scheduler's durable queue of future deliveries: rescheduled tasks and
@@ -89,6 +96,7 @@ public class DefaultSchema extends SchemaImpl {
     public final List<Table<?>> getTables() {
         return Arrays.asList(
             ExtensionConfigs.EXTENSION_CONFIGS,
+            IdempotencyKeys.IDEMPOTENCY_KEYS,
             ScheduledDeliveries.SCHEDULED_DELIVERIES,
             Schedules.SCHEDULES,
             TaskTransitions.TASK_TRANSITIONS,

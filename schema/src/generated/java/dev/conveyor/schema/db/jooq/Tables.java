@@ -5,6 +5,7 @@ package dev.conveyor.schema.db.jooq;
 
 
 import dev.conveyor.schema.db.jooq.tables.ExtensionConfigs;
+import dev.conveyor.schema.db.jooq.tables.IdempotencyKeys;
 import dev.conveyor.schema.db.jooq.tables.ScheduledDeliveries;
 import dev.conveyor.schema.db.jooq.tables.Schedules;
 import dev.conveyor.schema.db.jooq.tables.TaskTransitions;
@@ -23,6 +24,12 @@ public class Tables {
      * loaded; operators edit it.
      */
     public static final ExtensionConfigs EXTENSION_CONFIGS = ExtensionConfigs.EXTENSION_CONFIGS;
+
+    /**
+     * Idempotency keys of accepted events: a repeat within 24 h returns the
+     * first task id and enqueues nothing.
+     */
+    public static final IdempotencyKeys IDEMPOTENCY_KEYS = IdempotencyKeys.IDEMPOTENCY_KEYS;
 
     /**
      * The scheduler's durable queue of future deliveries: rescheduled tasks and

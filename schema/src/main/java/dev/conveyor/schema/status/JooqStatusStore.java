@@ -24,6 +24,12 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
+import org.jooq.QueryPart;
+import org.jooq.Record;
+import org.jooq.Table;
+import org.jooq.impl.SQLDataType;
+import java.time.Instant;
+import java.util.Base64;
 import org.jooq.impl.DSL;
 
 /**
@@ -38,6 +44,8 @@ public final class JooqStatusStore implements StatusStore {
 
     private static final List<TaskStatus> TERMINAL =
             List.of(TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.SKIPPED, TaskStatus.CANCELLED, TaskStatus.DEAD);
+
+    private static final Base64.Encoder BASE64 = Base64.getEncoder();
 
     private final DSLContext dsl;
     private final String node;
@@ -57,11 +65,17 @@ public final class JooqStatusStore implements StatusStore {
             return Map.of();
         }
         Map<UUID, TaskState> states = new HashMap<>(ids.size() * 2);
-        dsl.select(TASKS.ID, TASKS.STATUS, TASKS.ATTEMPT, TASKS.RESCHEDULES)
-                .from(TASKS)
-                .where(TASKS.ID.eq(DSL.any(ids.toArray(UUID[]::new))))
-                .fetch()
-                .forEach(r -> states.put(r.value1(), new TaskState(r.value1(), r.value2(), r.value3(), r.value4())));
+        dsl.transaction(tx -> {
+            // This is always a primary-key lookup. While the table's statistics are stale (a new
+            // installation, or right after a bulk load) the planner may believe `tasks` is tiny and
+            // scan all of it for every poll; forbid that for this one statement.
+            tx.dsl().query("set local enable_seqscan = off").execute();
+            tx.dsl().select(TASKS.ID, TASKS.STATUS, TASKS.ATTEMPT, TASKS.RESCHEDULES)
+                    .from(TASKS)
+                    .where(TASKS.ID.eq(DSL.any(ids.toArray(UUID[]::new))))
+                    .fetch()
+                    .forEach(r -> states.put(r.value1(), new TaskState(r.value1(), r.value2(), r.value3(), r.value4())));
+        });
         return states;
     }
 
@@ -118,21 +132,63 @@ public final class JooqStatusStore implements StatusStore {
     }
 
     private Set<UUID> upsertTasks(DSLContext t, List<StatusChange> chunk) {
-        var insert = t.insertInto(TASKS,
-                TASKS.ID, TASKS.TOPIC, TASKS.EXTENSION, TASKS.KIND, TASKS.TYPE, TASKS.STATUS, TASKS.ATTEMPT,
-                TASKS.RESCHEDULES, TASKS.OUTPUT, TASKS.RESULT, TASKS.PAYLOAD, TASKS.CONTENT_TYPE,
-                TASKS.CALLBACK_URL, TASKS.TRACE_ID, TASKS.CREATED_AT, TASKS.UPDATED_AT, TASKS.STARTED_AT,
-                TASKS.FINISHED_AT, TASKS.NEXT_RUN_AT);
-        for (StatusChange c : chunk) {
-            insert = insert.values(
-                    c.id(), c.topic(), c.extension(), c.kind(), c.type(), c.status(), c.attempt(), c.reschedules(),
-                    c.output(), c.resultJson() == null ? null : JSONB.valueOf(c.resultJson()), c.payload(),
-                    c.contentType(), c.callbackUrl(), c.traceId(), c.createdAt(), c.at(), c.startedAt(),
-                    c.finishedAt(), c.nextRunAt());
+        int n = chunk.size();
+        String[][] cols = new String[19][n];
+        for (int i = 0; i < n; i++) {
+            StatusChange c = chunk.get(i);
+            cols[0][i] = c.id().toString();
+            cols[1][i] = c.topic();
+            cols[2][i] = c.extension();
+            cols[3][i] = c.kind().wireName();
+            cols[4][i] = c.type();
+            cols[5][i] = c.status().wireName();
+            cols[6][i] = Integer.toString(c.attempt());
+            cols[7][i] = Integer.toString(c.reschedules());
+            cols[8][i] = c.output();
+            cols[9][i] = c.resultJson();
+            cols[10][i] = c.payload() == null ? null : BASE64.encodeToString(c.payload());
+            cols[11][i] = c.contentType();
+            cols[12][i] = c.callbackUrl();
+            cols[13][i] = c.traceId();
+            cols[14][i] = text(c.createdAt());
+            cols[15][i] = text(c.at());
+            cols[16][i] = text(c.startedAt());
+            cols[17][i] = text(c.finishedAt());
+            cols[18][i] = text(c.nextRunAt());
         }
+        // One bind parameter per column (an array), whatever the batch size: multi-row VALUES would
+        // bind 19 parameters per row and cost far more to render and bind than the insert itself.
+        Table<Record> u = unnest("u", cols, "uuid", "text", "text", "text", "text", "text", "int4", "int4", "text",
+                "jsonb", "text", "text", "text", "text", "timestamptz", "timestamptz", "timestamptz", "timestamptz",
+                "timestamptz");
         Field<TaskStatus> newStatus = excluded(TASKS.STATUS);
         Condition running = newStatus.eq(TaskStatus.RUNNING);
-        return new HashSet<>(insert
+        return new HashSet<>(t.insertInto(TASKS,
+                        TASKS.ID, TASKS.TOPIC, TASKS.EXTENSION, TASKS.KIND, TASKS.TYPE, TASKS.STATUS, TASKS.ATTEMPT,
+                        TASKS.RESCHEDULES, TASKS.OUTPUT, TASKS.RESULT, TASKS.PAYLOAD, TASKS.CONTENT_TYPE,
+                        TASKS.CALLBACK_URL, TASKS.TRACE_ID, TASKS.CREATED_AT, TASKS.UPDATED_AT, TASKS.STARTED_AT,
+                        TASKS.FINISHED_AT, TASKS.NEXT_RUN_AT)
+                .select(DSL.select(
+                                DSL.field(DSL.name("u", "c0"), TASKS.ID.getDataType()),
+                                DSL.field(DSL.name("u", "c1"), TASKS.TOPIC.getDataType()),
+                                DSL.field(DSL.name("u", "c2"), TASKS.EXTENSION.getDataType()),
+                                DSL.field(DSL.name("u", "c3"), TASKS.KIND.getDataType()),
+                                DSL.field(DSL.name("u", "c4"), TASKS.TYPE.getDataType()),
+                                DSL.field(DSL.name("u", "c5"), TASKS.STATUS.getDataType()),
+                                DSL.field(DSL.name("u", "c6"), TASKS.ATTEMPT.getDataType()),
+                                DSL.field(DSL.name("u", "c7"), TASKS.RESCHEDULES.getDataType()),
+                                DSL.field(DSL.name("u", "c8"), TASKS.OUTPUT.getDataType()),
+                                DSL.field(DSL.name("u", "c9"), TASKS.RESULT.getDataType()),
+                                DSL.field("decode({0}, 'base64')", TASKS.PAYLOAD.getDataType(), DSL.field(DSL.name("u", "c10"))),
+                                DSL.field(DSL.name("u", "c11"), TASKS.CONTENT_TYPE.getDataType()),
+                                DSL.field(DSL.name("u", "c12"), TASKS.CALLBACK_URL.getDataType()),
+                                DSL.field(DSL.name("u", "c13"), TASKS.TRACE_ID.getDataType()),
+                                DSL.field(DSL.name("u", "c14"), TASKS.CREATED_AT.getDataType()),
+                                DSL.field(DSL.name("u", "c15"), TASKS.UPDATED_AT.getDataType()),
+                                DSL.field(DSL.name("u", "c16"), TASKS.STARTED_AT.getDataType()),
+                                DSL.field(DSL.name("u", "c17"), TASKS.FINISHED_AT.getDataType()),
+                                DSL.field(DSL.name("u", "c18"), TASKS.NEXT_RUN_AT.getDataType()))
+                        .from(u))
                 .onConflict(TASKS.ID)
                 .doUpdate()
                 .set(TASKS.STATUS, newStatus)
@@ -149,6 +205,26 @@ public final class JooqStatusStore implements StatusStore {
                 .where(movesForward())
                 .returning(TASKS.ID)
                 .fetch(TASKS.ID));
+    }
+
+    /**
+     * {@code unnest(?::type1[], ?::type2[], ...) as alias(c0, c1, ...)}: each column bound as one
+     * text array and cast to its element type by PostgreSQL.
+     */
+    private static Table<Record> unnest(String alias, String[][] columns, String... types) {
+        StringBuilder sql = new StringBuilder("unnest(");
+        QueryPart[] params = new QueryPart[columns.length];
+        String[] names = new String[columns.length];
+        for (int i = 0; i < columns.length; i++) {
+            sql.append(i == 0 ? "" : ", ").append('{').append(i).append("}::").append(types[i]).append("[]");
+            params[i] = DSL.val(columns[i], SQLDataType.CLOB.array());
+            names[i] = "c" + i;
+        }
+        return DSL.table(sql.append(')').toString(), params).as(alias, names);
+    }
+
+    private static String text(Instant instant) {
+        return instant == null ? null : instant.toString();
     }
 
     /** SQL form of {@link TaskStatus#isForward}: the stored row is not terminal and the change is newer. */
@@ -168,19 +244,41 @@ public final class JooqStatusStore implements StatusStore {
     }
 
     private void insertTransitions(DSLContext t, List<StatusChange> written) {
-        var insert = t.insertInto(TASK_TRANSITIONS, TASK_TRANSITIONS.TASK_ID, TASK_TRANSITIONS.FROM_STATUS,
-                TASK_TRANSITIONS.TO_STATUS, TASK_TRANSITIONS.AT, TASK_TRANSITIONS.ATTEMPT, TASK_TRANSITIONS.REASON,
-                TASK_TRANSITIONS.NODE);
-        boolean any = false;
+        int n = 0;
+        for (StatusChange c : written) {
+            n += c.transitions().size();
+        }
+        if (n == 0) {
+            return;
+        }
+        String[][] cols = new String[7][n];
+        int i = 0;
         for (StatusChange c : written) {
             for (Transition tr : c.transitions()) {
-                insert = insert.values(c.id(), tr.from(), tr.to(), tr.at(), c.attempt(), tr.reason(), node);
-                any = true;
+                cols[0][i] = c.id().toString();
+                cols[1][i] = tr.from() == null ? null : tr.from().wireName();
+                cols[2][i] = tr.to().wireName();
+                cols[3][i] = tr.at().toString();
+                cols[4][i] = Integer.toString(c.attempt());
+                cols[5][i] = tr.reason();
+                cols[6][i] = node;
+                i++;
             }
         }
-        if (any) {
-            insert.execute();
-        }
+        Table<Record> u = unnest("u", cols, "uuid", "text", "text", "timestamptz", "int4", "text", "text");
+        t.insertInto(TASK_TRANSITIONS, TASK_TRANSITIONS.TASK_ID, TASK_TRANSITIONS.FROM_STATUS,
+                        TASK_TRANSITIONS.TO_STATUS, TASK_TRANSITIONS.AT, TASK_TRANSITIONS.ATTEMPT,
+                        TASK_TRANSITIONS.REASON, TASK_TRANSITIONS.NODE)
+                .select(DSL.select(
+                                DSL.field(DSL.name("u", "c0"), TASK_TRANSITIONS.TASK_ID.getDataType()),
+                                DSL.field(DSL.name("u", "c1"), TASK_TRANSITIONS.FROM_STATUS.getDataType()),
+                                DSL.field(DSL.name("u", "c2"), TASK_TRANSITIONS.TO_STATUS.getDataType()),
+                                DSL.field(DSL.name("u", "c3"), TASK_TRANSITIONS.AT.getDataType()),
+                                DSL.field(DSL.name("u", "c4"), TASK_TRANSITIONS.ATTEMPT.getDataType()),
+                                DSL.field(DSL.name("u", "c5"), TASK_TRANSITIONS.REASON.getDataType()),
+                                DSL.field(DSL.name("u", "c6"), TASK_TRANSITIONS.NODE.getDataType()))
+                        .from(u))
+                .execute();
     }
 
     private static void insertDeliveries(DSLContext t, List<StatusChange> written) {

@@ -28,6 +28,7 @@ import java.util.Objects;
  * @param subscribe topics to consume besides the extensions' own ({@code topics}: what the ingress
  *     accepts); their tasks go to the dead-letter topic when no extension owns them
  * @param statusBatchSize most outcomes written in one transaction ({@code worker.status-batch-size}, default 1000)
+ * @param statusWriters status writer threads, each with its own connection ({@code worker.status-writers}, default 2)
  * @param runningMarkAfter an execution running longer than this is written as {@code running}
  *     (shorter ones only appear in the history) ({@code worker.running-mark-after}, default 250 ms)
  * @param configRefresh how often extension configs are re-read ({@code worker.config-refresh}, default 5 s)
@@ -47,6 +48,7 @@ public record WorkerConfig(
         Map<String, TopicSettings> topics,
         java.util.Set<String> subscribe,
         int statusBatchSize,
+        int statusWriters,
         Duration runningMarkAfter,
         Duration configRefresh,
         Duration shutdownGrace) {
@@ -79,6 +81,9 @@ public record WorkerConfig(
             throw new IllegalArgumentException("worker.status-batch-size must be between 1 and 10000, was "
                     + statusBatchSize);
         }
+        if (statusWriters < 1 || statusWriters > 64) {
+            throw new IllegalArgumentException("worker.status-writers must be between 1 and 64, was " + statusWriters);
+        }
         requirePositive(runningMarkAfter, "worker.running-mark-after");
         requirePositive(configRefresh, "worker.config-refresh");
         requirePositive(shutdownGrace, "worker.shutdown-grace");
@@ -109,6 +114,7 @@ public record WorkerConfig(
         b.topics = topics;
         b.subscribe = subscribe;
         b.statusBatchSize = statusBatchSize;
+        b.statusWriters = statusWriters;
         b.runningMarkAfter = runningMarkAfter;
         b.configRefresh = configRefresh;
         b.shutdownGrace = shutdownGrace;
@@ -173,6 +179,7 @@ public record WorkerConfig(
         private Map<String, TopicSettings> topics = Map.of();
         private java.util.Set<String> subscribe = java.util.Set.of();
         private int statusBatchSize = 1000;
+        private int statusWriters = 2;
         private Duration runningMarkAfter = Duration.ofMillis(250);
         private Duration configRefresh = Duration.ofSeconds(5);
         private Duration shutdownGrace = Duration.ofSeconds(30);
@@ -193,6 +200,7 @@ public record WorkerConfig(
         public Builder topics(Map<String, TopicSettings> v) { this.topics = v; return this; }
         public Builder subscribe(java.util.Set<String> v) { this.subscribe = v; return this; }
         public Builder statusBatchSize(int v) { this.statusBatchSize = v; return this; }
+        public Builder statusWriters(int v) { this.statusWriters = v; return this; }
         public Builder runningMarkAfter(Duration v) { this.runningMarkAfter = v; return this; }
         public Builder configRefresh(Duration v) { this.configRefresh = v; return this; }
         public Builder shutdownGrace(Duration v) { this.shutdownGrace = v; return this; }
@@ -200,7 +208,7 @@ public record WorkerConfig(
         /** @throws IllegalArgumentException naming the key of an invalid value */
         public WorkerConfig build() {
             return new WorkerConfig(bootstrap, kafkaClient, topicPrefix, group, node, concurrency, maxInFlight,
-                    timeout, ordering, retry, topics, subscribe, statusBatchSize, runningMarkAfter, configRefresh,
+                    timeout, ordering, retry, topics, subscribe, statusBatchSize, statusWriters, runningMarkAfter, configRefresh,
                     shutdownGrace);
         }
     }

@@ -64,18 +64,23 @@ public final class JooqStatusStore implements StatusStore {
         if (ids.isEmpty()) {
             return Map.of();
         }
+        return load(dsl, ids);
+    }
+
+    /**
+     * The lookup behind {@link #load} on any jOOQ context. It is always a primary-key lookup; a
+     * caller that runs it per poll should use a connection with {@code enable_seqscan = off}
+     * (see the worker's state reader): while the table's statistics are stale (a new installation,
+     * right after a bulk load) the planner may otherwise believe {@code tasks} is tiny and scan
+     * all of it on every poll.
+     */
+    public static Map<UUID, TaskState> load(DSLContext dsl, Collection<UUID> ids) {
         Map<UUID, TaskState> states = new HashMap<>(ids.size() * 2);
-        dsl.transaction(tx -> {
-            // This is always a primary-key lookup. While the table's statistics are stale (a new
-            // installation, or right after a bulk load) the planner may believe `tasks` is tiny and
-            // scan all of it for every poll; forbid that for this one statement.
-            tx.dsl().query("set local enable_seqscan = off").execute();
-            tx.dsl().select(TASKS.ID, TASKS.STATUS, TASKS.ATTEMPT, TASKS.RESCHEDULES)
-                    .from(TASKS)
-                    .where(TASKS.ID.eq(DSL.any(ids.toArray(UUID[]::new))))
-                    .fetch()
-                    .forEach(r -> states.put(r.value1(), new TaskState(r.value1(), r.value2(), r.value3(), r.value4())));
-        });
+        dsl.select(TASKS.ID, TASKS.STATUS, TASKS.ATTEMPT, TASKS.RESCHEDULES)
+                .from(TASKS)
+                .where(TASKS.ID.eq(DSL.any(ids.toArray(UUID[]::new))))
+                .fetch()
+                .forEach(r -> states.put(r.value1(), new TaskState(r.value1(), r.value2(), r.value3(), r.value4())));
         return states;
     }
 

@@ -6,7 +6,6 @@ import dev.conveyor.schema.Task;
 import dev.conveyor.schema.kafka.Decoded;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
 import dev.conveyor.schema.status.StatusChange;
-import dev.conveyor.schema.status.StatusStore;
 import dev.conveyor.schema.status.TaskState;
 import dev.conveyor.worker.spi.Ordering;
 import java.time.Clock;
@@ -56,9 +55,9 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     private final Set<String> topics;
     private final Map<String, Route> routes;
     private final TaskRecordCodec codec;
-    private final StatusStore store;
+    private final StateReader states;
     private final ExtensionConfigCache configs;
-    private final StatusWriter writer;
+    private final StatusWriters writer;
     private final KeyedSequencer sequencer;
     private final ExecutorService executions;
     private final Semaphore globalPermits;
@@ -76,14 +75,14 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     private boolean paused;
 
     PollLoop(Consumer<byte[], byte[]> consumer, Set<String> topics, Map<String, Route> routes, TaskRecordCodec codec,
-            StatusStore store, ExtensionConfigCache configs, StatusWriter writer, ExecutorService executions,
+            StateReader states, ExtensionConfigCache configs, StatusWriters writer, ExecutorService executions,
             Semaphore globalPermits, Queue<WriterEvent> durable, Map<UUID, Integer> inFlightIds,
             AtomicInteger inFlight, WorkerMetrics metrics, Clock clock, int maxInFlight, Duration shutdownGrace) {
         this.consumer = consumer;
         this.topics = topics;
         this.routes = routes;
         this.codec = codec;
-        this.store = store;
+        this.states = states;
         this.configs = configs;
         this.writer = writer;
         this.sequencer = new KeyedSequencer(executions);
@@ -120,6 +119,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         } catch (RuntimeException e) {
             log.error("Worker poll loop failed; stopping. Uncommitted records will be redelivered", e);
         } finally {
+            states.close();
             try {
                 consumer.close(aborted ? Duration.ZERO : Duration.ofSeconds(5));
             } catch (RuntimeException e) {
@@ -158,7 +158,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
                 ids.add(ok.task().id());
             }
         }
-        Map<UUID, TaskState> states = loadStates(ids);
+        Map<UUID, TaskState> stored = loadStates(ids);
         Instant now = clock.instant();
         for (Polled p : polled) {
             switch (p.decoded()) {
@@ -166,7 +166,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
                         p.record(), poison.reason(), poison.taskId() == null ? null
                                 : StatusChange.deadRecord(poison.taskId(), p.record().topic(), p.record().value(), now,
                                         poison.reason())));
-                case Decoded.Ok ok -> route(p, ok.task(), states.get(ok.task().id()), now);
+                case Decoded.Ok ok -> route(p, ok.task(), stored.get(ok.task().id()), now);
             }
         }
     }
@@ -260,7 +260,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         long delayMs = 100;
         while (true) {
             try {
-                return store.load(ids);
+                return states.load(ids);
             } catch (DataAccessException e) {
                 if (stopping) {
                     throw e;

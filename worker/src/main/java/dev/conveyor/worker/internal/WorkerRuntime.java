@@ -45,10 +45,9 @@ public final class WorkerRuntime implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final ExecutorService executions;
     private final ScheduledExecutorService refresher;
-    private final StatusWriter writer;
+    private final StatusWriters writers;
     private final PollLoop pollLoop;
     private final Thread pollThread;
-    private final Thread writerThread;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final WorkerMetrics metrics;
 
@@ -77,11 +76,12 @@ public final class WorkerRuntime implements AutoCloseable {
         this.executions = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("conveyor-exec-", 0).factory());
         ConcurrentLinkedQueue<WriterEvent> durable = new ConcurrentLinkedQueue<>();
         Map<UUID, Integer> inFlightIds = new ConcurrentHashMap<>();
-        this.writer = new StatusWriter(store, producer, durable, inFlightIds, executions, metrics, clock,
-                config.dlqTopic(), config.traceTopic(), config.node(), config.statusBatchSize(),
-                config.runningMarkAfter());
+        this.writers = new StatusWriters(config.statusWriters(), i -> new StatusWriter(store, producer, durable,
+                inFlightIds, executions, metrics, clock, config.dlqTopic(), config.traceTopic(), config.node(),
+                config.statusBatchSize(), config.runningMarkAfter()));
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(config));
-        this.pollLoop = new PollLoop(consumer, topics, routes, new TaskRecordCodec(clock), store, configs, writer,
+        this.pollLoop = new PollLoop(consumer, topics, routes, new TaskRecordCodec(clock),
+                new StateReader(dsl.configuration().connectionProvider()), configs, writers,
                 executions, new Semaphore(config.concurrency()), durable, inFlightIds, inFlight, metrics, clock,
                 config.maxInFlight(), config.shutdownGrace());
 
@@ -96,7 +96,7 @@ public final class WorkerRuntime implements AutoCloseable {
             }
         }, refreshMs, refreshMs, TimeUnit.MILLISECONDS);
 
-        this.writerThread = Thread.ofPlatform().name("conveyor-status-writer").start(writer);
+        writers.start();
         this.pollThread = Thread.ofPlatform().name("conveyor-poll-" + config.group()).start(pollLoop);
         log.info("Worker started: group={} node={} concurrency={} max-in-flight={} topics={} routes=[{}]",
                 config.group(), config.node(), config.concurrency(), config.maxInFlight(), topics,
@@ -123,11 +123,9 @@ public final class WorkerRuntime implements AutoCloseable {
      */
     public void abort() {
         pollLoop.abort();
-        writer.abort();
         executions.shutdownNow();
         join(pollThread, Duration.ofSeconds(10));
-        writerThread.interrupt();
-        join(writerThread, Duration.ofSeconds(10));
+        writers.abort();
         refresher.shutdownNow();
         producer.close(Duration.ZERO);
     }
@@ -140,8 +138,7 @@ public final class WorkerRuntime implements AutoCloseable {
     public void close() {
         pollLoop.stop();
         join(pollThread, config.shutdownGrace().plusSeconds(15));
-        writer.stop();
-        join(writerThread, Duration.ofSeconds(30));
+        writers.stop(Duration.ofSeconds(30));
         refresher.shutdownNow();
         executions.shutdownNow();
         producer.close(Duration.ofSeconds(10));

@@ -99,14 +99,38 @@ public final class Json {
             return parseForm(new String(payload, charset(contentType)));
         }
         if (isXml(mediaType)) {
-            try {
-                return XML.readTree(payload);
-            } catch (IOException e) {
-                throw new PayloadFormatException("invalid XML: " + e.getMessage(), e);
-            }
+            return readXml(payload);
         }
         throw new PayloadFormatException("payload of type " + mediaType + " cannot be read as JSON, a form or XML",
                 null);
+    }
+
+    private static final java.util.regex.Pattern SOAP_ENVELOPE =
+            java.util.regex.Pattern.compile("^\\s*(<\\?xml[^>]*\\?>\\s*)?(<!--.*?-->\\s*)*<([A-Za-z_][\\w.-]*:)?Envelope[\\s>/]",
+                    java.util.regex.Pattern.DOTALL);
+
+    /**
+     * XML as Jackson's XML tree; a SOAP envelope is unwrapped to the content of its Body, which
+     * is what a handler wants (the operation element and its fields).
+     */
+    private static JsonNode readXml(byte[] payload) {
+        JsonNode tree;
+        try {
+            tree = XML.readTree(payload);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new PayloadFormatException("invalid XML: " + e.getOriginalMessage()
+                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() : ""), e);
+        } catch (IOException e) {
+            throw new PayloadFormatException("invalid XML: " + e.getMessage(), e);
+        }
+        if (tree != null && tree.has("Body")) {
+            String head = new String(payload, 0, Math.min(payload.length, 512), java.nio.charset.StandardCharsets.UTF_8);
+            if (SOAP_ENVELOPE.matcher(head).find()) {
+                return tree.get("Body");
+            }
+        }
+        return tree;
     }
 
     /** The media type of a Content-Type value, lower case, without parameters; null for null or blank. */

@@ -1,0 +1,540 @@
+package dev.conveyor.producer.http;
+
+import dev.conveyor.producer.Publisher;
+import dev.conveyor.producer.webhooks.WebhookSetup;
+import dev.conveyor.producer.webhooks.WebhookSource;
+import dev.conveyor.producer.webhooks.WebhookVerifier;
+import dev.conveyor.schema.InteractiveResult;
+import dev.conveyor.schema.Task;
+import dev.conveyor.schema.TaskIds;
+import dev.conveyor.schema.TaskKind;
+import dev.conveyor.schema.db.Database;
+import dev.conveyor.schema.json.Json;
+import dev.conveyor.schema.json.JsonCodec;
+import dev.conveyor.schema.kafka.DelayedRecords;
+import dev.conveyor.schema.kafka.TaskRecordCodec;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP ingress (SPEC §4): {@code POST /v1/events/{topic}}, {@code /v1/interactive/{topic}},
+ * {@code /v1/webhooks/{source}}, health. Helidon SE 4 serves every request on its own virtual
+ * thread, so handlers are plain blocking code. Every failure is an {@link HttpError} turned into
+ * {@code {"error","detail"}} in one place; an event is acknowledged only after Kafka acknowledged it.
+ */
+public final class IngressServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(IngressServer.class);
+    private static final HeaderName IDEMPOTENCY_KEY = HeaderNames.create("Idempotency-Key");
+    private static final HeaderName CALLBACK_URL = HeaderNames.create("X-Callback-Url");
+    private static final HeaderName TRACE_ID = HeaderNames.create("X-Trace-Id");
+    private static final HeaderName SCHEDULE_AT = HeaderNames.create("X-Schedule-At");
+    private static final HeaderName SCHEDULE_IN = HeaderNames.create("X-Schedule-In");
+    private static final HeaderName EVENT_TYPE = HeaderNames.create("X-Event-Type");
+    private static final HeaderName EVENT_KEY = HeaderNames.create("X-Event-Key");
+    private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(10);
+    private static final long MAX_SCHEDULE_SECONDS = Duration.ofDays(366).toSeconds();
+
+    /**
+     * What the ingress needs from its process.
+     *
+     * @param database the process pool (idempotency keys, readiness)
+     * @param clock time source
+     */
+    public record Collaborators(Database database, Clock clock) {
+        public Collaborators {
+            Objects.requireNonNull(database, "database");
+            Objects.requireNonNull(clock, "clock");
+        }
+    }
+
+    private final IngressConfig config;
+    private final Clock clock;
+    private final Database database;
+    private final Publisher publisher;
+    private final TaskRecordCodec codec;
+    private final IdempotencyKeys idempotency;
+    private final ReplyListener replies;
+    private final Semaphore inFlight;
+    private final WebServer server;
+
+    private IngressServer(IngressConfig config, Collaborators c) {
+        this.config = config;
+        this.clock = c.clock();
+        this.database = c.database();
+        Map<String, Object> kafka = new java.util.HashMap<>();
+        // Fail fast when Kafka is down: the client gets 503 within seconds, nothing is accepted.
+        kafka.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+        kafka.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 8_000);
+        kafka.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        kafka.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        kafka.putAll(config.kafkaClient());
+        this.publisher = new Publisher(new KafkaProducer<>(Publisher.producerProperties(config.bootstrap(), kafka)),
+                config.topicPrefix(), clock);
+        this.codec = new TaskRecordCodec(clock);
+        this.idempotency = new IdempotencyKeys(database.dsl());
+        this.replies = new ReplyListener(config.bootstrap(), config.kafkaClient(), config.repliesTopic(), config.node(),
+                config.maxPendingInteractive());
+        this.inFlight = new Semaphore(config.maxInFlight());
+        this.server = WebServer.builder()
+                .host(config.host())
+                .port(config.port())
+                // Our own limit answers 413 with a JSON body; Helidon's is only a backstop.
+                .maxPayloadSize(config.maxBody() + 1)
+                .routing(this::routes)
+                .build()
+                .start();
+    }
+
+    /**
+     * Starts the ingress: runs the webhook sources' set-up steps, then listens.
+     *
+     * @throws IllegalStateException naming the webhook source whose set-up failed
+     */
+    public static IngressServer start(IngressConfig config, Collaborators collaborators) {
+        IngressServer s = new IngressServer(config, collaborators);
+        try {
+            s.runWebhookSetups();
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        log.info("Ingress listening on http://{}:{} topics={} webhooks={} max-body={} auth={}", config.host(), s.port(),
+                config.topics(), config.webhooks().keySet(), config.maxBody(), !config.tokens().isEmpty());
+        return s;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** The base URL, e.g. {@code http://127.0.0.1:8080}. */
+    public URI baseUri() {
+        return URI.create("http://" + config.host() + ":" + port());
+    }
+
+    // ---- routing ---------------------------------------------------------------------------
+
+    private void routes(HttpRouting.Builder r) {
+        r.any("/v1/*", this::authenticate)
+                .post("/v1/events/{topic}", this::postEvent)
+                .any("/v1/events/{topic}", methodNotAllowed("POST"))
+                .post("/v1/interactive/{topic}", this::postInteractive)
+                .any("/v1/interactive/{topic}", methodNotAllowed("POST"))
+                .post("/v1/webhooks/{source}", this::postWebhook)
+                .any("/v1/webhooks/{source}", methodNotAllowed("POST"))
+                .get("/health/live", (req, res) -> sendJson(res, 200, Json.emptyObject().put("status", "up")))
+                .get("/health/ready", this::ready)
+                .error(HttpError.class, (req, res, e) -> sendError(res, e))
+                .error(Exception.class, (req, res, e) -> {
+                    log.error("Unexpected failure serving {} {}", req.prologue().method().text(), req.path().path(), e);
+                    sendError(res, new HttpError(500, "internal error", "the ingress failed; see its log"));
+                });
+    }
+
+    private void authenticate(ServerRequest req, ServerResponse res) {
+        if (!config.tokens().isEmpty() && !req.path().path().startsWith("/v1/webhooks/")) {
+            String auth = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
+            if (!auth.regionMatches(true, 0, "Bearer ", 0, 7) || !knownToken(auth.substring(7).trim())) {
+                throw new HttpError(401, "unauthorized", "a valid bearer token is required (Authorization: Bearer <token>)",
+                        Map.of("WWW-Authenticate", "Bearer"));
+            }
+        }
+        res.next();
+    }
+
+    private boolean knownToken(String token) {
+        boolean found = false;
+        for (String t : config.tokens()) {
+            found |= MessageDigest.isEqual(t.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
+        }
+        return found;
+    }
+
+    private static io.helidon.webserver.http.Handler methodNotAllowed(String allowed) {
+        return (req, res) -> {
+            throw new HttpError(405, "method not allowed", req.prologue().method().text() + " is not supported here; use "
+                    + allowed, Map.of("Allow", allowed));
+        };
+    }
+
+    // ---- POST /v1/events/{topic} -------------------------------------------------------------
+
+    private void postEvent(ServerRequest req, ServerResponse res) {
+        guarded(() -> {
+            String topic = knownTopic(req);
+            EventHeaders h = EventHeaders.of(req);
+            EventBody body = EventBody.parse(req.headers(), readBody(req));
+            Task task = task(topic, TaskKind.BACKGROUND, body, h, req).build();
+            Accepted accepted = enqueue(task, h.idempotencyKey() == null ? null : "topic:" + topic, h.idempotencyKey(),
+                    h.deliverAt());
+            var json = Json.emptyObject()
+                    .put("id", accepted.id().toString())
+                    .put("status", "queued")
+                    .put("statusUrl", "/v1/tasks/" + accepted.id());
+            if (h.deliverAt() != null && !accepted.replayed()) {
+                json.put("deliverAt", h.deliverAt().toString());
+            }
+            if (accepted.replayed()) {
+                res.header("Idempotent-Replayed", "true");
+            }
+            sendJson(res, 202, json);
+        });
+    }
+
+    // ---- POST /v1/interactive/{topic} --------------------------------------------------------
+
+    private void postInteractive(ServerRequest req, ServerResponse res) {
+        guarded(() -> {
+            String topic = knownTopic(req);
+            EventHeaders h = EventHeaders.of(req);
+            if (h.deliverAt() != null) {
+                throw HttpError.badHeader(h.scheduleHeader(), "interactive requests cannot be scheduled");
+            }
+            EventBody body = EventBody.parse(req.headers(), readBody(req));
+            Duration timeout = config.interactiveTimeout(topic);
+            Instant deadline = clock.instant().plus(timeout);
+            Task task = task(topic, TaskKind.INTERACTIVE, body, h, req)
+                    .replyTo(config.repliesTopic())
+                    .deadline(deadline)
+                    .build();
+            awaitRepliesReady();
+            CompletableFuture<InteractiveResult> answer = replies.register(task.id());
+            if (answer == null) {
+                throw new HttpError(429, "too many requests", "too many interactive requests are waiting; retry shortly",
+                        Map.of("Retry-After", "1"));
+            }
+            try {
+                produce(codec.encode(task));
+                InteractiveResult result;
+                try {
+                    long remaining = Math.max(1, Duration.between(clock.instant(), deadline).toMillis());
+                    result = answer.get(remaining, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    throw new HttpError(504, "timeout", "no answer from the extension for topic " + topic + " within "
+                            + timeout.toMillis() + " ms; task " + task.id());
+                } catch (ExecutionException e) {
+                    throw new HttpError(502, "bad answer", "the extension's answer could not be read: "
+                            + e.getCause().getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new HttpError(503, "unavailable", "the ingress is stopping", Map.of("Retry-After", "1"));
+                }
+                JsonCodec.RenderedBody rendered = JsonCodec.render(result);
+                res.status(result.httpStatus());
+                result.headers().forEach((name, value) -> {
+                    if (!name.equalsIgnoreCase("Content-Length")) {
+                        res.header(name, value);
+                    }
+                });
+                if (rendered.contentType() != null) {
+                    res.header(HeaderNames.CONTENT_TYPE, rendered.contentType());
+                }
+                res.header("X-Conveyor-Task-Id", task.id().toString());
+                res.send(rendered.bytes());
+            } finally {
+                replies.forget(task.id());
+            }
+        });
+    }
+
+    private void awaitRepliesReady() {
+        try {
+            if (!replies.awaitReady(Duration.ofSeconds(5))) {
+                throw new HttpError(503, "unavailable", "the replies topic is not reachable yet",
+                        Map.of("Retry-After", "5"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HttpError(503, "unavailable", "interrupted", Map.of("Retry-After", "1"));
+        }
+    }
+
+    // ---- POST /v1/webhooks/{source} ----------------------------------------------------------
+
+    private void postWebhook(ServerRequest req, ServerResponse res) {
+        guarded(() -> {
+            String name = req.path().pathParameters().get("source");
+            WebhookSource source = config.webhooks().get(name);
+            if (source == null) {
+                throw new HttpError(404, "unknown webhook source", "no webhook source named '" + name + "'");
+            }
+            byte[] raw = readBody(req);
+            String messageId;
+            try {
+                messageId = WebhookVerifier.verify(source, n -> req.headers().first(HeaderNames.create(n)).orElse(null),
+                        raw, clock.instant());
+            } catch (WebhookVerifier.VerificationFailed e) {
+                log.warn("Webhook from '{}' refused: {}", name, e.getMessage());
+                throw new HttpError(403, "Request verification failed.", "the request's signature could not be verified");
+            }
+            String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("application/json");
+            Task.Builder b = Task.builder()
+                    .topic(source.topic())
+                    .type("webhook." + name)
+                    .source("/v1/webhooks/" + name)
+                    .kind(TaskKind.WEBHOOK)
+                    .payload(raw)
+                    .contentType(contentType)
+                    .createdAt(clock.instant())
+                    .header("conveyor_webhook_source", name);
+            if (messageId != null) {
+                b.id(TaskIds.forEvent("/v1/webhooks/" + name, messageId)).eventId(messageId).idempotencyKey(messageId);
+            }
+            Task task = b.build();
+            Accepted accepted = enqueue(task, messageId == null ? null : "webhook:" + name, messageId, null);
+            sendJson(res, 200, Json.emptyObject().put("id", accepted.id().toString()).put("status", "queued"));
+        });
+    }
+
+    // ---- shared steps ------------------------------------------------------------------------
+
+    private record Accepted(UUID id, boolean replayed) {}
+
+    /** Claims the idempotency key (if any), produces, and records the key once Kafka acknowledged. */
+    private Accepted enqueue(Task task, String scope, String key, Instant deliverAt) {
+        if (key != null) {
+            switch (idempotency.claim(scope, key, task.id(), clock.instant())) {
+                case IdempotencyKeys.Claim.Existing e -> {
+                    return new Accepted(e.taskId(), true);
+                }
+                case IdempotencyKeys.Claim.InProgress p -> throw new HttpError(409, "conflict",
+                        "a request with this Idempotency-Key is still being processed; retry shortly",
+                        Map.of("Retry-After", "1"));
+                case IdempotencyKeys.Claim.Claimed c -> { }
+            }
+        }
+        try {
+            produce(deliverAt == null ? codec.encode(task)
+                    : DelayedRecords.encode(task, deliverAt, config.delayedTopic()));
+        } catch (RuntimeException e) {
+            if (key != null) {
+                idempotency.release(scope, key, task.id());
+            }
+            throw e;
+        }
+        if (key != null) {
+            idempotency.accept(scope, key, task.id());
+        }
+        return new Accepted(task.id(), false);
+    }
+
+    /** Produces and waits for Kafka's acknowledgement; 503 when Kafka does not take it. */
+    private void produce(ProducerRecord<byte[], byte[]> record) {
+        try {
+            publisher.send(record).get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            log.warn("Kafka did not accept a record for {}: {}", record.topic(), cause.toString());
+            throw new HttpError(503, "unavailable", "Kafka did not accept the event; nothing was enqueued",
+                    Map.of("Retry-After", "5"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HttpError(503, "unavailable", "interrupted", Map.of("Retry-After", "1"));
+        }
+    }
+
+    private Task.Builder task(String topic, TaskKind kind, EventBody body, EventHeaders h, ServerRequest req) {
+        Task.Builder b = Task.builder()
+                .topic(topic)
+                .kind(kind)
+                .payload(body.payload())
+                .contentType(body.contentType())
+                .createdAt(body.ceTime() != null ? body.ceTime() : clock.instant())
+                .traceId(h.traceId())
+                .callbackUrl(h.callbackUrl())
+                .idempotencyKey(h.idempotencyKey())
+                .key(req.headers().first(EVENT_KEY).orElse(null));
+        if (body.isCloudEvent()) {
+            b.id(TaskIds.forEvent(body.ceSource(), body.ceId())).eventId(body.ceId()).source(body.ceSource())
+                    .type(body.ceType());
+        } else {
+            b.source("/v1/events/" + topic).type(req.headers().first(EVENT_TYPE).orElse(topic));
+        }
+        body.extensions().forEach(b::header);
+        return b;
+    }
+
+    private String knownTopic(ServerRequest req) {
+        String topic = req.path().pathParameters().get("topic");
+        if (!config.topics().contains(topic)) {
+            throw new HttpError(404, "unknown topic", "topic '" + topic + "' is not accepted here; accepted topics: "
+                    + config.topics().stream().sorted().toList());
+        }
+        return topic;
+    }
+
+    /** Reads the body, refusing more than {@code http.max-body} without reading the rest. */
+    private byte[] readBody(ServerRequest req) {
+        long max = config.maxBody();
+        var length = req.headers().contentLength();
+        if (length.isPresent() && length.getAsLong() > max) {
+            throw new HttpError(413, "payload too large", "the body has " + length.getAsLong() + " bytes; the limit is "
+                    + max + " (http.max-body)", Map.of("Connection", "close"));
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+            if (body.length > max) {
+                throw new HttpError(413, "payload too large", "the body is over the limit of " + max
+                        + " bytes (http.max-body)", Map.of("Connection", "close"));
+            }
+            return body;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void guarded(Runnable handler) {
+        if (!inFlight.tryAcquire()) {
+            throw new HttpError(429, "too many requests", "the ingress is at its limit of " + config.maxInFlight()
+                    + " requests in flight (http.max-in-flight); retry shortly", Map.of("Retry-After", "1"));
+        }
+        try {
+            handler.run();
+        } finally {
+            inFlight.release();
+        }
+    }
+
+    private void ready(ServerRequest req, ServerResponse res) {
+        var json = Json.emptyObject();
+        boolean ok = true;
+        try {
+            database.dsl().selectOne().fetch();
+            json.put("database", "up");
+        } catch (RuntimeException e) {
+            ok = false;
+            json.put("database", "down: " + e.getMessage());
+        }
+        try {
+            publisher.producer().partitionsFor(config.repliesTopic());
+            json.put("kafka", "up");
+        } catch (RuntimeException e) {
+            ok = false;
+            json.put("kafka", "down: " + e.getMessage());
+        }
+        json.put("status", ok ? "ready" : "not ready");
+        sendJson(res, ok ? 200 : 503, json);
+    }
+
+    private void runWebhookSetups() {
+        for (WebhookSetup setup : ServiceLoader.load(WebhookSetup.class)) {
+            WebhookSource source = config.webhooks().get(setup.source());
+            if (source == null) {
+                continue;
+            }
+            try {
+                setup.setUp(source, baseUri().resolve("/v1/webhooks/" + source.name()));
+                log.info("Webhook source '{}' set up", source.name());
+            } catch (Exception e) {
+                throw new IllegalStateException("webhook source '" + source.name() + "' set-up failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static void sendError(ServerResponse res, HttpError e) {
+        e.headers().forEach(res::header);
+        sendJson(res, e.status(), Json.emptyObject().put("error", e.error()).put("detail", e.detail()));
+    }
+
+    private static void sendJson(ServerResponse res, int status, com.fasterxml.jackson.databind.node.ObjectNode json) {
+        res.status(Status.create(status));
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(json.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        replies.close();
+        publisher.producer().close(Duration.ofSeconds(5));
+    }
+
+    /** The event headers of SPEC §4, validated. */
+    record EventHeaders(String idempotencyKey, String callbackUrl, String traceId, Instant deliverAt,
+            String scheduleHeader) {
+
+        static EventHeaders of(ServerRequest req) {
+            String key = req.headers().first(IDEMPOTENCY_KEY).orElse(null);
+            if (key != null && (key.isBlank() || key.length() > 255)) {
+                throw HttpError.badHeader("Idempotency-Key", "must be 1 to 255 characters");
+            }
+            String callback = req.headers().first(CALLBACK_URL).orElse(null);
+            if (callback != null) {
+                try {
+                    URI uri = URI.create(callback.trim());
+                    if (!uri.isAbsolute() || uri.getHost() == null
+                            || !("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))) {
+                        throw new IllegalArgumentException("not absolute");
+                    }
+                } catch (IllegalArgumentException e) {
+                    throw HttpError.badHeader("X-Callback-Url", "must be an absolute http(s) URL, was '" + callback + "'");
+                }
+            }
+            String trace = req.headers().first(TRACE_ID).orElse(null);
+            if (trace != null && (trace.isBlank() || trace.length() > 128 || !trace.chars().allMatch(c -> c > 32 && c < 127))) {
+                throw HttpError.badHeader("X-Trace-Id", "must be 1 to 128 visible ASCII characters");
+            }
+            String at = req.headers().first(SCHEDULE_AT).orElse(null);
+            String in = req.headers().first(SCHEDULE_IN).orElse(null);
+            if (at != null && in != null) {
+                throw HttpError.badHeader("X-Schedule-At", "give X-Schedule-At or X-Schedule-In, not both");
+            }
+            Instant deliverAt = null;
+            String scheduleHeader = null;
+            if (at != null) {
+                scheduleHeader = "X-Schedule-At";
+                try {
+                    deliverAt = OffsetDateTime.parse(at.trim()).toInstant();
+                } catch (DateTimeParseException e) {
+                    throw HttpError.badHeader("X-Schedule-At", "'" + at + "' is not an RFC 3339 timestamp "
+                            + "(e.g. 2026-11-22T10:00:00Z)");
+                }
+            } else if (in != null) {
+                scheduleHeader = "X-Schedule-In";
+                double seconds;
+                try {
+                    seconds = Double.parseDouble(in.trim());
+                } catch (NumberFormatException e) {
+                    seconds = -1;
+                }
+                if (!(seconds >= 0) || seconds > MAX_SCHEDULE_SECONDS) {
+                    throw HttpError.badHeader("X-Schedule-In", "must be a number of seconds between 0 and "
+                            + MAX_SCHEDULE_SECONDS + ", was '" + in + "'");
+                }
+                deliverAt = Instant.now().plusMillis(Math.round(seconds * 1000));
+            }
+            return new EventHeaders(key, callback == null ? null : callback.trim(), trace, deliverAt, scheduleHeader);
+        }
+    }
+}

@@ -1,5 +1,7 @@
 package dev.conveyor.testing;
 
+import dev.conveyor.embedded.EmbeddedKafkaBroker;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.conveyor.testing;
+package dev.conveyor.embedded;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,33 +20,52 @@ import org.apache.kafka.common.utils.Time;
 
 /**
  * A real Kafka broker running in this JVM: {@code KafkaRaftServer} in combined KRaft mode
- * (broker and controller in one node), on loopback ports chosen at start, with its log directory
- * in a temporary folder removed on close. Starts in about five seconds; start one per test JVM.
+ * (broker and controller in one node). {@link #start()} uses free loopback ports and a temporary
+ * log directory removed on close (tests, benchmarks); {@link #start(Path, String, int)} keeps its
+ * data in a directory between runs ({@code conveyor dev}). Starts in a few seconds.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private final KafkaRaftServer server;
     private final Path logDir;
     private final String bootstrap;
+    private final boolean temporary;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, String bootstrap) {
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, String bootstrap, boolean temporary) {
         this.server = server;
         this.logDir = logDir;
         this.bootstrap = bootstrap;
+        this.temporary = temporary;
     }
 
-    /** Formats a fresh log directory and starts the broker; returns when it accepts connections. */
+    /** Formats a fresh temporary log directory and starts the broker on free loopback ports. */
     public static EmbeddedKafkaBroker start() {
         try {
             Path logDir = Files.createTempDirectory("conveyor-kafka-");
-            int brokerPort = freePort();
+            return start(logDir, "127.0.0.1", freePort(), true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not prepare the embedded Kafka broker", e);
+        }
+    }
+
+    /**
+     * Starts a broker keeping its data in {@code dir} (formatted on first use, reused after),
+     * listening at {@code host:port}.
+     */
+    public static EmbeddedKafkaBroker start(Path dir, String host, int port) {
+        return start(dir, host, port, false);
+    }
+
+    private static EmbeddedKafkaBroker start(Path logDir, String host, int brokerPort, boolean temporary) {
+        try {
+            Files.createDirectories(logDir);
             int controllerPort = freePort();
             Properties props = new Properties();
             props.put("process.roles", "broker,controller");
             props.put("node.id", "1");
             props.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
-            props.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-            props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+            props.put("listeners", "PLAINTEXT://" + host + ":" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+            props.put("advertised.listeners", "PLAINTEXT://" + host + ":" + brokerPort);
             props.put("controller.listener.names", "CONTROLLER");
             props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
             props.put("inter.broker.listener.name", "PLAINTEXT");
@@ -67,14 +86,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             try (Writer w = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
                 props.store(w, "conveyor test broker");
             }
-            ByteArrayOutputStream formatOut = new ByteArrayOutputStream();
-            try (PrintStream out = new PrintStream(formatOut, true, StandardCharsets.UTF_8)) {
-                StorageTool.execute(new String[] {
-                        "format", "-t", Uuid.randomUuid().toString(), "-c", config.toString(), "--standalone"}, out);
+            if (!Files.exists(logDir.resolve("data").resolve("meta.properties"))) {
+                ByteArrayOutputStream formatOut = new ByteArrayOutputStream();
+                try (PrintStream out = new PrintStream(formatOut, true, StandardCharsets.UTF_8)) {
+                    StorageTool.execute(new String[] {
+                            "format", "-t", Uuid.randomUuid().toString(), "-c", config.toString(), "--standalone"}, out);
+                }
             }
             KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props), Time.SYSTEM);
             server.startup();
-            return new EmbeddedKafkaBroker(server, logDir, "127.0.0.1:" + brokerPort);
+            return new EmbeddedKafkaBroker(server, logDir, host + ":" + brokerPort, temporary);
         } catch (IOException e) {
             throw new UncheckedIOException("could not prepare the embedded Kafka broker", e);
         } catch (Exception e) {
@@ -91,10 +112,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     public void close() {
         server.shutdown();
         server.awaitShutdown();
-        deleteRecursively(logDir);
+        if (temporary) {
+            deleteRecursively(logDir);
+        }
     }
 
-    static int freePort() throws IOException {
+    /** A free TCP port on this machine (for tests; racy by nature). */
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();

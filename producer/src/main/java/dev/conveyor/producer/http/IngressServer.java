@@ -152,6 +152,7 @@ public final class IngressServer implements AutoCloseable {
                 .any("/v1/interactive/{topic}", methodNotAllowed("POST"))
                 .post("/v1/webhooks/{source}", this::postWebhook)
                 .any("/v1/webhooks/{source}", methodNotAllowed("POST"))
+                .get("/v1/tasks/{id}", this::getTask)
                 .get("/health/live", (req, res) -> sendJson(res, 200, Json.emptyObject().put("status", "up")))
                 .get("/health/ready", this::ready)
                 .error(HttpError.class, (req, res, e) -> sendError(res, e))
@@ -314,6 +315,21 @@ public final class IngressServer implements AutoCloseable {
             Accepted accepted = enqueue(task, messageId == null ? null : "webhook:" + name, messageId, null);
             sendJson(res, 200, Json.emptyObject().put("id", accepted.id().toString()).put("status", "queued"));
         });
+    }
+
+    // ---- GET /v1/tasks/{id} ------------------------------------------------------------------
+
+    private void getTask(ServerRequest req, ServerResponse res) {
+        String raw = req.path().pathParameters().get("id");
+        UUID id = TaskIds.parseCanonical(raw);
+        if (id == null) {
+            throw HttpError.badRequest("invalid task id", "'" + raw + "' is not a UUID");
+        }
+        var json = TaskView.find(database.dsl(), id);
+        if (json == null) {
+            throw new HttpError(404, "unknown task", "no task with id " + id);
+        }
+        sendJson(res, 200, json);
     }
 
     // ---- shared steps ------------------------------------------------------------------------

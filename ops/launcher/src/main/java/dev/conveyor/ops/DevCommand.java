@@ -1,0 +1,189 @@
+package dev.conveyor.ops;
+
+import dev.conveyor.embedded.EmbeddedKafkaBroker;
+import dev.conveyor.ops.config.ConveyorConfig;
+import dev.conveyor.producer.http.IngressServer;
+import dev.conveyor.schema.db.DbConfig;
+import dev.conveyor.worker.Extensions;
+import dev.conveyor.worker.scheduler.ScheduleDefinition;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code conveyor dev}: everything in one process on embedded infrastructure. Data lives in
+ * {@code --data-dir} (default {@code ./.conveyor}) between runs.
+ */
+@Command(name = "dev", mixinStandardHelpOptions = true,
+        description = "Run everything in one process: an embedded Kafka broker and PostgreSQL (unless db.url is set), "
+                + "migrations, ingress, worker with the example extensions and --extensions jars, and the scheduler.")
+final class DevCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(DevCommand.class);
+
+    @Mixin
+    Main.ConfigOption config = new Main.ConfigOption();
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = ".conveyor",
+            description = "Where Kafka and PostgreSQL keep their data between runs (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--extensions", paramLabel = "DIR", defaultValue = "extensions",
+            description = "Directory of extension jars to load besides the examples (default: ${DEFAULT-VALUE}).")
+    Path extensionsDir;
+
+    @Option(names = "--fresh", description = "Delete the data directory first.")
+    boolean fresh;
+
+    /** Counted down when dev mode is up (for tests driving the CLI in-process). */
+    static volatile CountDownLatch ready = new CountDownLatch(1);
+    /** Counted down to stop dev mode without a signal (for tests). */
+    static volatile CountDownLatch stop = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws Exception {
+        long t0 = System.nanoTime();
+        ConveyorConfig c = config.load();
+        if (fresh) {
+            deleteRecursively(dataDir);
+        }
+        Files.createDirectories(dataDir);
+        Node node = new Node();
+        Thread hook = new Thread(() -> {
+            log.info("Stopping conveyor dev...");
+            node.close();
+        }, "conveyor-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            String[] hostPort = c.bootstrap().split(":");
+            EmbeddedKafkaBroker broker = node.own(EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), hostPort[0],
+                    Integer.parseInt(hostPort[1])));
+            DbConfig db;
+            if (c.dbUrlGiven()) {
+                db = c.db();
+            } else {
+                EmbeddedPostgres pg = node.own(EmbeddedPostgres.builder()
+                        .setDataDirectory(dataDir.resolve("pg"))
+                        .setCleanDataDirectory(false)
+                        .start());
+                db = c.db(pg.getJdbcUrl("postgres", "postgres"), "postgres");
+            }
+            node.database(c, db);
+            Extensions extensions = node.extensions(extensionsDir);
+            Set<String> topics = new LinkedHashSet<>(c.topics());
+            topics.addAll(extensions.topics());
+            createTopics(broker.bootstrap(), topics, c);
+            node.worker(c);
+            node.scheduler(c, demoSchedules(c, topics));
+            IngressServer ingress = node.ingress(c, extensions.topics());
+            banner(System.out, ingress, broker.bootstrap(), db.url(), topics,
+                    Duration.ofNanos(System.nanoTime() - t0));
+            ready.countDown();
+            stop.await();
+            return 0;
+        } finally {
+            node.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // Already shutting down: the hook is running.
+            }
+        }
+    }
+
+    /** Dev mode fires the example report every minute unless schedules are configured. */
+    private static List<ScheduleDefinition> demoSchedules(ConveyorConfig c, Set<String> topics) {
+        if (!c.schedules().isEmpty() || !topics.contains("reports")) {
+            return List.of();
+        }
+        return List.of(ScheduleDefinition.every("demo-report", Duration.ofMinutes(1), "reports", "{\"kind\":\"demo\"}"));
+    }
+
+    private static void createTopics(String bootstrap, Set<String> topics, ConveyorConfig c) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin admin = Admin.create(props)) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (String t : topics) {
+                if (!existing.contains(t)) {
+                    missing.add(new NewTopic(t, Optional.of(4), Optional.empty()));
+                }
+            }
+            for (String internal : List.of("replies", "delayed", "dlq", "trace")) {
+                if (!existing.contains(c.topicPrefix() + internal)) {
+                    missing.add(new NewTopic(c.topicPrefix() + internal, Optional.of(1), Optional.empty()));
+                }
+            }
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create topics on the embedded broker: " + e.getMessage(), e);
+        }
+    }
+
+    private static void banner(PrintStream out, IngressServer ingress, String bootstrap, String jdbc, Set<String> topics,
+            Duration took) {
+        String http = ingress.baseUri().toString();
+        out.println();
+        out.println("Conveyor dev is ready (" + took.toMillis() + " ms)");
+        out.println("  HTTP            " + http);
+        out.println("  Kafka bootstrap " + bootstrap);
+        out.println("  JDBC            " + jdbc);
+        out.println("  Dashboard       " + http + "/ui/  (arrives with the operators' view)");
+        out.println("  Topics          " + topics);
+        out.println();
+        out.println("Try:");
+        out.println("  curl -s -X POST " + http + "/v1/events/orders -H 'Content-Type: application/json' \\");
+        out.println("       -d '{\"orderId\":\"o-1\",\"items\":[{\"sku\":\"A-1\",\"qty\":2}]}'");
+        out.println("  curl -s " + http + "/v1/tasks/<id from the answer above>");
+        out.println("  curl -s -X POST " + http + "/v1/interactive/quotes -H 'Content-Type: application/json' \\");
+        out.println("       -d '{\"sku\":\"B-2\",\"qty\":2}'");
+        out.println("  curl -s -X POST " + http + "/v1/events/orders -H 'Content-Type: application/json' \\");
+        out.println("       -H 'X-Schedule-In: 10' -d '{\"orderId\":\"o-2\",\"items\":[{\"sku\":\"A-1\",\"qty\":1}]}'");
+        out.println();
+        out.println("Ctrl-C stops it; the data in .conveyor/ is kept for the next start (--fresh wipes it).");
+        out.flush();
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+}

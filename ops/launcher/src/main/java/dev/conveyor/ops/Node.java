@@ -1,0 +1,106 @@
+package dev.conveyor.ops;
+
+import dev.conveyor.ops.config.ConveyorConfig;
+import dev.conveyor.producer.http.IngressServer;
+import dev.conveyor.schema.db.Database;
+import dev.conveyor.worker.Extensions;
+import dev.conveyor.worker.Worker;
+import dev.conveyor.worker.scheduler.ScheduleDefinition;
+import dev.conveyor.worker.scheduler.Scheduler;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root of a Conveyor process: starts the roles asked for with plain
+ * constructors, in dependency order, and stops them in reverse order. One database pool and one
+ * meter registry per process.
+ */
+public final class Node implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Node.class);
+
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private final Clock clock = Clock.systemUTC();
+    private final MeterRegistry meters = new SimpleMeterRegistry();
+    private Database database;
+    private Extensions extensions;
+    private IngressServer ingress;
+
+    /** Takes ownership of something to close at shutdown (embedded infrastructure). */
+    public <T extends AutoCloseable> T own(T resource) {
+        started.push(resource);
+        return resource;
+    }
+
+    public Database database(ConveyorConfig config, dev.conveyor.schema.db.DbConfig db) {
+        database = own(Database.openAndMigrate(db, "conveyor"));
+        return database;
+    }
+
+    /** Extensions on the classpath plus every jar in {@code dir} (if it exists). */
+    public Extensions extensions(Path dir) {
+        List<URL> jars = new ArrayList<>();
+        if (dir != null && Files.isDirectory(dir)) {
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path jar : files.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+                    jars.add(jar.toUri().toURL());
+                }
+            } catch (MalformedURLException e) {
+                throw new IllegalStateException(e);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot list extensions in " + dir + ": " + e.getMessage(), e);
+            }
+        }
+        ClassLoader loader = jars.isEmpty() ? Node.class.getClassLoader()
+                : new URLClassLoader("conveyor-extensions", jars.toArray(URL[]::new), Node.class.getClassLoader());
+        extensions = Extensions.load(loader);
+        log.info("Extensions: {} (jars from {}: {})", extensions.all().stream().map(e -> e.name() + extensions(e))
+                .toList(), dir, jars.size());
+        return extensions;
+    }
+
+    private static String extensions(dev.conveyor.worker.spi.Extension e) {
+        return e.topics().toString();
+    }
+
+    public Worker worker(ConveyorConfig config) {
+        log.info("Worker config: {}", config.worker());
+        return own(Worker.start(config.worker(), new Worker.Collaborators(database.dsl(), extensions, meters, clock)));
+    }
+
+    public Scheduler scheduler(ConveyorConfig config, List<ScheduleDefinition> extra) {
+        return own(Scheduler.start(config.scheduler(extra), new Scheduler.Collaborators(database, clock)));
+    }
+
+    public IngressServer ingress(ConveyorConfig config, Set<String> extraTopics) {
+        ingress = own(IngressServer.start(config.ingress(extraTopics), new IngressServer.Collaborators(database, clock)));
+        return ingress;
+    }
+
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            AutoCloseable c = started.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("Stopping {} failed: {}", c.getClass().getSimpleName(), e.getMessage());
+            }
+        }
+    }
+}

@@ -60,6 +60,8 @@ final class DevCommand implements Callable<Integer> {
 
     /** Counted down when dev mode is up (for tests driving the CLI in-process). */
     static volatile CountDownLatch ready = new CountDownLatch(1);
+    /** The ingress URL of the running dev mode (for tests). */
+    static volatile java.net.URI httpUri;
     /** Counted down to stop dev mode without a signal (for tests). */
     static volatile CountDownLatch stop = new CountDownLatch(1);
 
@@ -101,6 +103,7 @@ final class DevCommand implements Callable<Integer> {
             IngressServer ingress = node.ingress(c, extensions.topics());
             banner(System.out, ingress, broker.bootstrap(), db.url(), topics,
                     Duration.ofNanos(System.nanoTime() - t0));
+            httpUri = ingress.baseUri();
             ready.countDown();
             stop.await();
             return 0;

@@ -59,14 +59,26 @@ public interface Backoff {
         if (!(jitter >= 0.0 && jitter < 1.0)) {
             throw new IllegalArgumentException("backoff jitter must be in [0, 1), was " + jitter);
         }
-        double initialMs = initial.toMillis();
-        double maxMs = max.toMillis();
-        return (failures, random) -> {
+        return new Exponential(initial, max, multiplier, jitter);
+    }
+
+    /** The backoff of {@link #exponential}: a value, so it prints and compares by its settings. */
+    record Exponential(Duration initial, Duration max, double multiplier, double jitter) implements Backoff {
+        @Override
+        public Duration delay(int failures, double random) {
             int exponent = Math.max(0, failures - 1);
-            double base = Math.min(maxMs, initialMs * Math.pow(multiplier, exponent));
+            double base = Math.min(max.toMillis(), initial.toMillis() * Math.pow(multiplier, exponent));
             double spread = base * jitter * (2 * random - 1);
             return Duration.ofMillis(Math.max(0L, Math.round(base + spread)));
-        };
+        }
+    }
+
+    /** The backoff of {@link #fixed}. */
+    record Fixed(Duration delay) implements Backoff {
+        @Override
+        public Duration delay(int failures, double random) {
+            return delay;
+        }
     }
 
     /** The same delay every time. */
@@ -75,6 +87,6 @@ public interface Backoff {
         if (delay.isNegative()) {
             throw new IllegalArgumentException("backoff delay must not be negative, was " + delay);
         }
-        return (failures, random) -> delay;
+        return new Fixed(delay);
     }
 }

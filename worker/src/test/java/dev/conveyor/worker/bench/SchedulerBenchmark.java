@@ -19,7 +19,7 @@ import dev.conveyor.schema.json.Json;
 import dev.conveyor.schema.kafka.Decoded;
 import dev.conveyor.schema.kafka.DelayedRecords;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
-import dev.conveyor.testing.EmbeddedKafkaBroker;
+import dev.conveyor.embedded.EmbeddedKafkaBroker;
 import dev.conveyor.worker.Extensions;
 import dev.conveyor.worker.Worker;
 import dev.conveyor.worker.WorkerConfig;

@@ -306,7 +306,21 @@ public final class JooqStatusStore implements StatusStore {
         }
     }
 
+    /**
+     * Row-lock order of every writer: PostgreSQL's uuid order (unsigned, byte by byte). Writers
+     * that lock the same rows in the same order wait for each other instead of deadlocking.
+     */
+    public static final java.util.Comparator<UUID> LOCK_ORDER = java.util.Comparator
+            .comparing(UUID::getMostSignificantBits, Long::compareUnsigned)
+            .thenComparing(UUID::getLeastSignificantBits, Long::compareUnsigned);
+
     private static List<List<StatusChange>> roundsWithUniqueIds(List<StatusChange> changes) {
+        List<List<StatusChange>> rounds = roundsInArrivalOrder(changes);
+        rounds.forEach(r -> r.sort(java.util.Comparator.comparing(StatusChange::id, LOCK_ORDER)));
+        return rounds;
+    }
+
+    private static List<List<StatusChange>> roundsInArrivalOrder(List<StatusChange> changes) {
         List<List<StatusChange>> rounds = new ArrayList<>();
         Map<UUID, Integer> seen = new LinkedHashMap<>();
         for (StatusChange c : changes) {

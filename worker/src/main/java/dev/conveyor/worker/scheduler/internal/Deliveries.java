@@ -32,10 +32,11 @@ import org.jooq.impl.DSL;
  * Moves due rows of {@code scheduled_deliveries} to Kafka, one batch per transaction:
  * <ol>
  *   <li>claim up to a batch of due rows {@code FOR UPDATE SKIP LOCKED} (other schedulers skip them);</li>
- *   <li>produce every record (pipelined) and wait for Kafka's acknowledgements;</li>
  *   <li>mark the tasks {@code queued} with their new attempt (guarded: only a task still
- *       {@code rescheduled} at the previous attempt moves), record the transitions, delete the rows;</li>
- *   <li>commit.</li>
+ *       {@code rescheduled} at the previous attempt moves) and record the transitions, locking
+ *       the task rows in primary-key order;</li>
+ *   <li>produce every record (pipelined) and wait for Kafka's acknowledgements;</li>
+ *   <li>delete the rows and commit.</li>
  * </ol>
  * A crash anywhere before the commit rolls the claim back, so the rows are delivered again:
  * a record may be produced twice, never lost; the worker's (task id, attempt) dedupe runs it once.
@@ -75,9 +76,12 @@ public final class Deliveries {
             if (due.isEmpty()) {
                 return 0;
             }
+            // Queue the tasks before their records exist: a worker picking a record up at once then
+            // finds the row already at the new attempt and merely waits for this commit, instead of
+            // both sides locking the same task rows in opposite orders (a deadlock).
+            markQueued(t, due, now);
             produceAll(due);
             afterProduce.run();
-            markQueued(t, due, now);
             t.deleteFrom(SCHEDULED_DELIVERIES)
                     .where(SCHEDULED_DELIVERIES.ID.in(due.stream().map(ScheduledDeliveriesRecord::getId).toList()))
                     .execute();
@@ -129,6 +133,12 @@ public final class Deliveries {
         Table<Record2<UUID, Integer>> v = DSL.values(rows).as("v", "task_id", "attempt");
         Field<UUID> vId = v.field("task_id", UUID.class);
         Field<Integer> vAttempt = v.field("attempt", Integer.class);
+        // Lock the rows in primary-key order, the order every status writer uses too.
+        t.select(TASKS.ID).from(TASKS)
+                .where(TASKS.ID.in(due.stream().map(ScheduledDeliveriesRecord::getTaskId).toList()))
+                .orderBy(TASKS.ID)
+                .forUpdate()
+                .fetch();
 
         var requeued = t.update(TASKS)
                 .set(TASKS.STATUS, TaskStatus.QUEUED)

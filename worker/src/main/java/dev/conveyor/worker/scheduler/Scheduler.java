@@ -9,6 +9,7 @@ import dev.conveyor.worker.scheduler.internal.RecurringFires;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -57,6 +58,11 @@ public final class Scheduler implements AutoCloseable {
     private final Thread loopThread;
     private final Thread intakeThread;
     private volatile boolean stopping;
+    /** Parallel delivery transactions during a burst (each holds one connection while it runs). */
+    static final int DELIVERY_THREADS = 3;
+    private final java.util.concurrent.ExecutorService deliveryPool =
+            java.util.concurrent.Executors.newFixedThreadPool(DELIVERY_THREADS,
+                    Thread.ofPlatform().daemon().name("conveyor-delivery-", 0).factory());
 
     private Scheduler(SchedulerConfig config, Collaborators c, Runnable afterProduce) {
         this.config = config;
@@ -92,10 +98,7 @@ public final class Scheduler implements AutoCloseable {
         long errorDelayMs = 100;
         while (!stopping) {
             try {
-                Instant now = clock.instant();
-                while (!stopping && deliveries.deliverDue(now) == config.batchSize()) {
-                    now = clock.instant();
-                }
+                deliverAllDue();
                 fires.fireDue(clock.instant());
                 Instant next = earliest(deliveries.earliestDue(), fires.earliestFire());
                 Duration wait = config.safetyPoll();
@@ -123,6 +126,32 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * Delivers everything due now, with {@link #DELIVERY_THREADS} transactions in parallel while
+     * batches come back full (a burst): SKIP LOCKED hands each a different set of rows.
+     */
+    private void deliverAllDue() {
+        boolean burst = deliveries.deliverDue(clock.instant()) == config.batchSize();
+        while (burst && !stopping) {
+            Instant now = clock.instant();
+            List<java.util.concurrent.Future<Integer>> batches = new java.util.ArrayList<>();
+            for (int i = 0; i < DELIVERY_THREADS; i++) {
+                batches.add(deliveryPool.submit(() -> deliveries.deliverDue(now)));
+            }
+            burst = false;
+            for (var batch : batches) {
+                try {
+                    burst |= batch.get() == config.batchSize();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
     private static Instant earliest(Instant a, Instant b) {
         if (a == null) {
             return b;
@@ -136,6 +165,7 @@ public final class Scheduler implements AutoCloseable {
         intake.stop();
         join(loopThread);
         join(intakeThread);
+        deliveryPool.shutdown();
         listener.close();
         producer.close(Duration.ofSeconds(10));
         log.info("Scheduler stopped: node={}", config.node());

@@ -2,6 +2,7 @@ package dev.conveyor.producer;
 
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.kafka.DelayedRecords;
+import dev.conveyor.schema.kafka.KafkaClients;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -16,7 +17,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Publishes events to Conveyor from Java: each becomes a task on its topic (or, when scheduled,
@@ -68,18 +68,13 @@ public final class Publisher implements AutoCloseable {
 
     /** Producer settings Conveyor uses for accepted work: acks=all, idempotent, small linger for batching. */
     public static Properties producerProperties(String bootstrap, Map<String, Object> kafkaClient) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 2);
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
-        kafkaClient.forEach(props::put);
-        return props;
+        Map<String, Object> tuning = new java.util.HashMap<>();
+        tuning.put(ProducerConfig.LINGER_MS_CONFIG, 2);
+        tuning.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        tuning.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        tuning.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        tuning.putAll(kafkaClient);
+        return KafkaClients.producer(bootstrap, null, tuning);
     }
 
     /** Publishes a UTF-8 text payload (JSON by default). */

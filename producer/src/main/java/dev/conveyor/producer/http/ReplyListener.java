@@ -3,6 +3,7 @@ package dev.conveyor.producer.http;
 import dev.conveyor.schema.InteractiveResult;
 import dev.conveyor.schema.json.Json;
 import dev.conveyor.schema.json.JsonCodec;
+import dev.conveyor.schema.kafka.KafkaClients;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +21,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,14 +46,10 @@ final class ReplyListener implements AutoCloseable {
     ReplyListener(String bootstrap, Map<String, Object> kafkaClient, String topic, String node, int maxPending) {
         this.topic = topic;
         this.maxPending = maxPending;
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, node + "-replies");
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
-        kafkaClient.forEach(props::put);
+        Map<String, Object> tuning = new java.util.HashMap<>();
+        tuning.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+        tuning.putAll(kafkaClient);
+        Properties props = KafkaClients.consumer(bootstrap, null, node + "-replies", tuning);
         this.consumer = new KafkaConsumer<>(props);
         this.thread = Thread.ofPlatform().daemon().name("conveyor-replies").start(this::run);
     }

@@ -6,6 +6,7 @@ import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.ScheduledResult;
 import dev.conveyor.schema.json.Json;
 import dev.conveyor.schema.json.JsonCodec;
+import dev.conveyor.schema.kafka.DeadLetters;
 import dev.conveyor.schema.status.StatusChange;
 import dev.conveyor.schema.status.StatusStore;
 import dev.conveyor.schema.status.Transition;
@@ -50,11 +51,6 @@ import org.slf4j.LoggerFactory;
 final class StatusWriter implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
-    static final String DLQ_REASON = "conveyor_dlq_reason";
-    static final String DLQ_TOPIC = "conveyor_dlq_topic";
-    static final String DLQ_PARTITION = "conveyor_dlq_partition";
-    static final String DLQ_OFFSET = "conveyor_dlq_offset";
-    static final String DLQ_AT = "conveyor_dlq_at";
     static final String REPLY_TASK_ID = "conveyor_task_id";
 
     private final BlockingQueue<WriterEvent> events = new LinkedBlockingQueue<>();
@@ -318,15 +314,9 @@ final class StatusWriter implements Runnable {
     }
 
     private ProducerRecord<byte[], byte[]> deadLetterRecord(WriterEvent.DeadLetter d) {
-        RecordHeaders headers = new RecordHeaders(d.record().headers().toArray());
-        headers.add(DLQ_REASON, utf8(d.reason()));
-        headers.add(DLQ_TOPIC, utf8(d.record().topic()));
-        headers.add(DLQ_PARTITION, utf8(Integer.toString(d.record().partition())));
-        headers.add(DLQ_OFFSET, utf8(Long.toString(d.record().offset())));
-        headers.add(DLQ_AT, utf8(clock.instant().toString()));
         log.warn("Dead-lettered {}-{}@{}: {}", d.record().topic(), d.record().partition(), d.record().offset(),
                 d.reason());
-        return new ProducerRecord<>(dlqTopic, null, d.record().key(), d.record().value(), headers);
+        return DeadLetters.of(d.record(), d.reason(), clock.instant(), dlqTopic);
     }
 
     private static ProducerRecord<byte[], byte[]> replyRecord(Task task, InteractiveResult reply) {

@@ -1,5 +1,6 @@
 package dev.conveyor.worker.internal;
 
+import dev.conveyor.schema.kafka.KafkaClients;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
 import dev.conveyor.schema.status.StatusStore;
 import dev.conveyor.worker.Extensions;
@@ -26,9 +27,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jooq.DSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -154,31 +152,14 @@ public final class WorkerRuntime implements AutoCloseable {
     }
 
     private static Properties consumerProperties(WorkerConfig config) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.group());
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.node() + "-worker");
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        // A new worker group must not skip tasks published before it first started.
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(1000, config.maxInFlight()));
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
-        config.kafkaClient().forEach(props::put);
-        return props;
+        java.util.Map<String, Object> tuning = new java.util.HashMap<>();
+        tuning.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(1000, config.maxInFlight()));
+        tuning.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        tuning.putAll(config.kafkaClient());
+        return KafkaClients.consumer(config.bootstrap(), config.group(), config.node() + "-worker", tuning);
     }
 
     private static Properties producerProperties(WorkerConfig config) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, config.node() + "-worker-producer");
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-        config.kafkaClient().forEach(props::put);
-        return props;
+        return KafkaClients.producer(config.bootstrap(), config.node() + "-worker-producer", config.kafkaClient());
     }
 }

@@ -1,6 +1,7 @@
 package dev.conveyor.worker.scheduler;
 
 import dev.conveyor.schema.db.Database;
+import dev.conveyor.schema.kafka.KafkaClients;
 import dev.conveyor.schema.status.JooqStatusStore;
 import dev.conveyor.worker.scheduler.internal.DelayedIntake;
 import dev.conveyor.worker.scheduler.internal.Deliveries;
@@ -15,9 +16,6 @@ import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -180,29 +178,13 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private static Properties producerProperties(SchedulerConfig config) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, config.node() + "-scheduler");
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-        config.kafkaClient().forEach(props::put);
-        return props;
+        return KafkaClients.producer(config.bootstrap(), config.node() + "-scheduler", config.kafkaClient());
     }
 
     private static Properties consumerProperties(SchedulerConfig config) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.group());
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.node() + "-delayed-intake");
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
-        config.kafkaClient().forEach(props::put);
-        return props;
+        java.util.Map<String, Object> tuning = new java.util.HashMap<>();
+        tuning.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
+        tuning.putAll(config.kafkaClient());
+        return KafkaClients.consumer(config.bootstrap(), config.group(), config.node() + "-delayed-intake", tuning);
     }
 }

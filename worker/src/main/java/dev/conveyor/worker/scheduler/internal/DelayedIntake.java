@@ -1,9 +1,9 @@
 package dev.conveyor.worker.scheduler.internal;
 
+import dev.conveyor.schema.kafka.DeadLetters;
 import dev.conveyor.schema.kafka.DelayedRecords;
 import dev.conveyor.schema.status.StatusChange;
 import dev.conveyor.schema.status.StatusStore;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,9 +14,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,13 +103,8 @@ public final class DelayedIntake implements Runnable {
 
     private void deadLetter(ConsumerRecord<byte[], byte[]> r, String reason) {
         log.warn("Dead-lettered future-dated event {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), reason);
-        RecordHeaders headers = new RecordHeaders(r.headers().toArray());
-        headers.add("conveyor_dlq_reason", reason.getBytes(StandardCharsets.UTF_8));
-        headers.add("conveyor_dlq_topic", r.topic().getBytes(StandardCharsets.UTF_8));
-        headers.add("conveyor_dlq_partition", Integer.toString(r.partition()).getBytes(StandardCharsets.UTF_8));
-        headers.add("conveyor_dlq_offset", Long.toString(r.offset()).getBytes(StandardCharsets.UTF_8));
         try {
-            producer.send(new ProducerRecord<>(dlqTopic, null, r.key(), r.value(), headers)).get();
+            producer.send(DeadLetters.of(r, reason, clock.instant(), dlqTopic)).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted dead-lettering", e);

@@ -3,6 +3,7 @@ package dev.conveyor.ops;
 import dev.conveyor.embedded.EmbeddedKafkaBroker;
 import dev.conveyor.ops.config.ConveyorConfig;
 import dev.conveyor.producer.http.IngressServer;
+import dev.conveyor.producer.webhooks.WebhookSource;
 import dev.conveyor.schema.db.DbConfig;
 import dev.conveyor.worker.Extensions;
 import dev.conveyor.worker.scheduler.ScheduleDefinition;
@@ -100,9 +101,13 @@ final class DevCommand implements Callable<Integer> {
             createTopics(broker.bootstrap(), topics, c);
             node.worker(c);
             node.scheduler(c, demoSchedules(c, topics));
-            IngressServer ingress = node.ingress(c, extensions.topics());
+            boolean demoWebhook = !c.hasWebhooks() && topics.contains("orders");
+            IngressServer ingress = node.ingress(c, extensions.topics(), demoWebhook
+                    ? java.util.Map.of("demo", WebhookSource.of("demo", WebhookSource.Scheme.STANDARD_WEBHOOKS,
+                            DEMO_WEBHOOK_SECRET, "orders"))
+                    : java.util.Map.of());
             banner(System.out, ingress, broker.bootstrap(), db.url(), topics,
-                    Duration.ofNanos(System.nanoTime() - t0));
+                    Duration.ofNanos(System.nanoTime() - t0), demoWebhook);
             httpUri = ingress.baseUri();
             ready.countDown();
             stop.await();
@@ -149,8 +154,12 @@ final class DevCommand implements Callable<Integer> {
         }
     }
 
+    /** The demo webhook source's secret (dev mode only; printed, so not a secret). */
+    static final String DEMO_WEBHOOK_SECRET = "whsec_" + java.util.Base64.getEncoder()
+            .encodeToString("conveyor-dev-demo-secret".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
     private static void banner(PrintStream out, IngressServer ingress, String bootstrap, String jdbc, Set<String> topics,
-            Duration took) {
+            Duration took, boolean demoWebhook) {
         String http = ingress.baseUri().toString();
         out.println();
         out.println("Conveyor dev is ready (" + took.toMillis() + " ms)");
@@ -168,6 +177,15 @@ final class DevCommand implements Callable<Integer> {
         out.println("       -d '{\"sku\":\"B-2\",\"qty\":2}'");
         out.println("  curl -s -X POST " + http + "/v1/events/orders -H 'Content-Type: application/json' \\");
         out.println("       -H 'X-Schedule-In: 10' -d '{\"orderId\":\"o-2\",\"items\":[{\"sku\":\"A-1\",\"qty\":1}]}'");
+        if (demoWebhook) {
+            String hexKey = java.util.HexFormat.of().formatHex(java.util.Base64.getDecoder()
+                    .decode(DEMO_WEBHOOK_SECRET.substring(6)));
+            out.println("  # a Standard Webhooks request to the demo source (secret " + DEMO_WEBHOOK_SECRET + "):");
+            out.println("  id=msg_$RANDOM; ts=$(date +%s); body='{\"invoice\":42}'; sig=$(printf '%s' \"$id.$ts.$body\" | \\");
+            out.println("    openssl dgst -sha256 -mac HMAC -macopt hexkey:" + hexKey + " -binary | base64)");
+            out.println("  curl -s -X POST " + http + "/v1/webhooks/demo -H 'Content-Type: application/json' \\");
+            out.println("       -H \"webhook-id: $id\" -H \"webhook-timestamp: $ts\" -H \"webhook-signature: v1,$sig\" -d \"$body\"");
+        }
         out.println();
         out.println("Ctrl-C stops it; the data in .conveyor/ is kept for the next start (--fresh wipes it).");
         out.flush();

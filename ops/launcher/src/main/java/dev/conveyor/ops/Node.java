@@ -88,7 +88,13 @@ public final class Node implements AutoCloseable {
     }
 
     public IngressServer ingress(ConveyorConfig config, Set<String> extraTopics) {
-        ingress = own(IngressServer.start(config.ingress(extraTopics), new IngressServer.Collaborators(database, clock)));
+        return ingress(config, extraTopics, java.util.Map.of());
+    }
+
+    public IngressServer ingress(ConveyorConfig config, Set<String> extraTopics,
+            java.util.Map<String, dev.conveyor.producer.webhooks.WebhookSource> extraWebhooks) {
+        ingress = own(IngressServer.start(config.ingress(extraTopics, extraWebhooks),
+                new IngressServer.Collaborators(database, clock)));
         return ingress;
     }
 

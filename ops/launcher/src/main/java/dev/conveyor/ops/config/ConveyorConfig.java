@@ -246,6 +246,11 @@ public final class ConveyorConfig {
         }
     }
 
+    /** True when {@code webhooks:} configures at least one source. */
+    public boolean hasWebhooks() {
+        return tree.path("webhooks").size() > 0;
+    }
+
     public List<ScheduleDefinition> schedules() {
         List<ScheduleDefinition> out = new ArrayList<>();
         tree.path("schedules").fields().forEachRemaining(e -> {
@@ -268,6 +273,11 @@ public final class ConveyorConfig {
 
     /** Ingress settings; {@code extraTopics} are added to {@code topics} (dev mode adds the extensions' topics). */
     public IngressConfig ingress(Set<String> extraTopics) {
+        return ingress(extraTopics, Map.of());
+    }
+
+    /** Ingress settings with extra topics and extra webhook sources (dev mode's demo source). */
+    public IngressConfig ingress(Set<String> extraTopics, Map<String, WebhookSource> extraWebhooks) {
         JsonNode h = tree.path("http");
         Set<String> topics = new LinkedHashSet<>(topics());
         topics.addAll(extraTopics);
@@ -291,6 +301,7 @@ public final class ConveyorConfig {
                 throw new ConfigException(key, ex.getMessage());
             }
         });
+        extraWebhooks.forEach(webhooks::putIfAbsent);
         Map<String, Duration> timeouts = new LinkedHashMap<>();
         tree.path("worker").path("topics").fields().forEachRemaining(e -> {
             if (e.getValue().has("timeout")) {

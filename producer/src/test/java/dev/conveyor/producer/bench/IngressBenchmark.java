@@ -9,7 +9,7 @@ import dev.conveyor.schema.Task;
 import dev.conveyor.schema.db.Database;
 import dev.conveyor.schema.db.DbConfig;
 import dev.conveyor.schema.json.Json;
-import dev.conveyor.testing.EmbeddedKafkaBroker;
+import dev.conveyor.embedded.EmbeddedKafkaBroker;
 import dev.conveyor.worker.Extensions;
 import dev.conveyor.worker.Worker;
 import dev.conveyor.worker.WorkerConfig;

@@ -253,6 +253,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
                 ThreadLocalRandom.current().nextDouble());
         metrics.execution().record(Duration.between(e.startedAt, e.finishedAt));
         writer.stoppedRunning(e);
+        writer.reply(e);
         writer.submit(new WriterEvent.Finished(e));
     }
 

@@ -201,9 +201,6 @@ final class StatusWriter implements Runnable {
                     if (e.invocation.answer() != null || e.next.status().isTerminal()) {
                         finished.add(e);
                     }
-                    if (e.route.kind() == Route.Kind.INTERACTIVE && e.task.replyTo() != null) {
-                        sends.add(replyRecord(e.task, e.invocation.interactiveReply()));
-                    }
                 }
             }
         }
@@ -319,7 +316,23 @@ final class StatusWriter implements Runnable {
         return DeadLetters.of(d.record(), d.reason(), clock.instant(), dlqTopic);
     }
 
-    private static ProducerRecord<byte[], byte[]> replyRecord(Task task, InteractiveResult reply) {
+    /**
+     * The answer to an interactive request, sent as soon as the extension answered: the caller is
+     * waiting, and its answer does not depend on the status write that follows. If this worker dies
+     * before the status is durable, the task runs again and a second answer goes to a request that
+     * is no longer waiting (ignored by the ingress).
+     */
+    void reply(Execution e) {
+        if (e.route.kind() == Route.Kind.INTERACTIVE && e.task.replyTo() != null) {
+            producer.send(replyRecord(e.task, e.invocation.interactiveReply()), (metadata, error) -> {
+                if (error != null) {
+                    log.warn("Interactive answer for task {} could not be produced: {}", e.task.id(), error.getMessage());
+                }
+            });
+        }
+    }
+
+    static ProducerRecord<byte[], byte[]> replyRecord(Task task, InteractiveResult reply) {
         RecordHeaders headers = new RecordHeaders();
         headers.add(REPLY_TASK_ID, utf8(task.id().toString()));
         headers.add("content-type", utf8("application/json"));

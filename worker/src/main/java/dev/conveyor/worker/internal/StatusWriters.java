@@ -42,6 +42,11 @@ final class StatusWriters {
         w.submit(event);
     }
 
+    /** Sends an interactive answer at once (see {@link StatusWriter#reply}). */
+    void reply(Execution e) {
+        of(e).reply(e);
+    }
+
     void started(Execution e) {
         of(e).started(e);
     }

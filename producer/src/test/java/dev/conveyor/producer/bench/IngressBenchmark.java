@@ -1,5 +1,8 @@
 package dev.conveyor.producer.bench;
 
+import static dev.conveyor.testing.bench.BenchOutput.*;
+
+import dev.conveyor.testing.bench.BenchOutput;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.conveyor.producer.http.IngressConfig;
@@ -18,7 +21,6 @@ import io.helidon.webserver.WebServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -89,8 +91,6 @@ public final class IngressBenchmark {
     static final byte[] BODY = ("{\"orderId\":\"o-000042\",\"customer\":\"c-1337\",\"sku\":\"SKU-4711\",\"qty\":3,"
             + "\"price\":19.99,\"currency\":\"EUR\",\"n\":7}").getBytes(StandardCharsets.UTF_8);
 
-    private static PrintStream out;
-    private static final long T0 = System.nanoTime();
 
     private final Options options;
     private final String bootstrap;
@@ -112,8 +112,7 @@ public final class IngressBenchmark {
     public static void main(String[] args) {
         // Standard output carries only the JSON lines; logs (logback's console appender writes to
         // whatever System.out is at the time) and anything else printed go to standard error.
-        out = System.out;
-        System.setOut(System.err);
+        BenchOutput.captureStdout();
         int status;
         try {
             Options options = Options.parse(args);
@@ -129,7 +128,7 @@ public final class IngressBenchmark {
             t.printStackTrace(System.err);
             status = 1;
         }
-        out.flush();
+        BenchOutput.flush();
         System.exit(status);
     }
 
@@ -178,8 +177,8 @@ public final class IngressBenchmark {
                         setup.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
                         setup.put("broker_start_seconds", round3(brokerSeconds));
                         setup.put("postgres_start_seconds", round3(pgSeconds));
-                        setup.put("postgres_fsync", pgSetting(db, "fsync"));
-                        setup.put("postgres_synchronous_commit", pgSetting(db, "synchronous_commit"));
+                        setup.put("postgres_fsync", pgSetting(db.dsl(), "fsync"));
+                        setup.put("postgres_synchronous_commit", pgSetting(db.dsl(), "synchronous_commit"));
                         setup.put("client", wrk != null ? "wrk" : "java-httpclient");
                         if (wrk != null) {
                             setup.put("wrk", wrk);
@@ -809,15 +808,6 @@ public final class IngressBenchmark {
                     ms(percentile(sorted, 0.99)), ms(k == 0 ? 0 : sorted[k - 1]));
         }
 
-        /** Nearest-rank percentile. */
-        private static long percentile(long[] sorted, double p) {
-            if (sorted.length == 0) {
-                return 0;
-            }
-            int rank = (int) Math.ceil(p * sorted.length);
-            return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
-        }
-
         private static double ms(long nanos) {
             return round3(nanos / 1e6);
         }
@@ -1051,37 +1041,9 @@ public final class IngressBenchmark {
         }
     }
 
-    private static String pgSetting(Database db, String name) {
-        return db.dsl().fetchValue("select current_setting(?)", name).toString();
-    }
-
     private void fail(ObjectNode json, String error) {
         json.put("error", error);
         failed = true;
-    }
-
-    private static ObjectNode line(String workload) {
-        ObjectNode json = Json.emptyObject();
-        json.put("workload", workload);
-        return json;
-    }
-
-    private static void emit(ObjectNode json) {
-        json.put("elapsed_seconds", round3(secondsSince(T0)));
-        out.println(json.toString());
-        out.flush();
-    }
-
-    private static void progress(String message) {
-        System.err.printf(Locale.ROOT, "[bench %7.1fs] %s%n", secondsSince(T0), message);
-    }
-
-    private static double secondsSince(long nanos) {
-        return (System.nanoTime() - nanos) / 1e9;
-    }
-
-    private static double round3(double v) {
-        return Math.round(v * 1000.0) / 1000.0;
     }
 
     // ---- options ---------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 package dev.conveyor.worker.bench;
 
+import static dev.conveyor.testing.bench.BenchOutput.*;
+
+import dev.conveyor.testing.bench.BenchOutput;
 import static dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES;
 import static dev.conveyor.schema.db.jooq.Tables.TASKS;
 import static dev.conveyor.schema.db.jooq.Tables.TASK_TRANSITIONS;
@@ -15,7 +18,6 @@ import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.schema.db.Database;
 import dev.conveyor.schema.db.DbConfig;
-import dev.conveyor.schema.json.Json;
 import dev.conveyor.schema.kafka.Decoded;
 import dev.conveyor.schema.kafka.DelayedRecords;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
@@ -29,7 +31,6 @@ import dev.conveyor.worker.scheduler.internal.Deliveries;
 import dev.conveyor.worker.spi.BackgroundExtension;
 import dev.conveyor.worker.spi.Ordering;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.charset.StandardCharsets;
@@ -110,8 +111,6 @@ public final class SchedulerBenchmark {
     private static final Duration W3_COUNTDOWN = Duration.ofSeconds(1);
     private static final int M1_BATCH = 100_000;
 
-    private static PrintStream out;
-    private static final long T0 = System.nanoTime();
 
     private final Options options;
     private final String bootstrap;
@@ -130,8 +129,7 @@ public final class SchedulerBenchmark {
 
     public static void main(String[] args) {
         // Standard output carries only the JSON lines; logs go to standard error.
-        out = System.out;
-        System.setOut(System.err);
+        BenchOutput.captureStdout();
         int status;
         try {
             Options options = Options.parse(args);
@@ -147,7 +145,7 @@ public final class SchedulerBenchmark {
             t.printStackTrace(System.err);
             status = 1;
         }
-        out.flush();
+        BenchOutput.flush();
         System.exit(status);
     }
 
@@ -173,9 +171,9 @@ public final class SchedulerBenchmark {
                     setup.put("broker_start_seconds", round3(brokerSeconds));
                     setup.put("postgres_start_seconds", round3(pgSeconds));
                     setup.put("postgres_version", db.dsl().fetchValue("show server_version").toString());
-                    setup.put("postgres_fsync", pgSetting(db, "fsync"));
-                    setup.put("postgres_synchronous_commit", pgSetting(db, "synchronous_commit"));
-                    setup.put("postgres_deadlock_timeout", pgSetting(db, "deadlock_timeout"));
+                    setup.put("postgres_fsync", pgSetting(db.dsl(), "fsync"));
+                    setup.put("postgres_synchronous_commit", pgSetting(db.dsl(), "synchronous_commit"));
+                    setup.put("postgres_deadlock_timeout", pgSetting(db.dsl(), "deadlock_timeout"));
                     setup.put("pool_size", 10);
                     setup.put("tasks", o.tasks);
                     setup.put("pending", o.pending);
@@ -886,15 +884,6 @@ public final class SchedulerBenchmark {
                     negative);
         }
 
-        /** Nearest-rank percentile. */
-        private static long percentile(long[] sorted, double p) {
-            if (sorted.length == 0) {
-                return 0;
-            }
-            int rank = (int) Math.ceil(p * sorted.length);
-            return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
-        }
-
         void put(ObjectNode json, String prefix, boolean withP95) {
             json.put(prefix + "p50_ms", p50);
             if (withP95) {
@@ -1064,46 +1053,11 @@ public final class SchedulerBenchmark {
                         ((Number) r.get(2)).longValue()};
     }
 
-    private static String pgSetting(Database db, String name) {
-        return db.dsl().fetchValue("select current_setting(?)", name).toString();
-    }
-
     private void fail(ObjectNode json, String error) {
         json.put("error", json.has("error") ? json.get("error").asText() + "; " + error : error);
         failed = true;
     }
 
-    private static ObjectNode line(String workload) {
-        ObjectNode json = Json.emptyObject();
-        json.put("workload", workload);
-        return json;
-    }
-
-    private static void emit(ObjectNode json) {
-        json.put("elapsed_seconds", round3(secondsSince(T0)));
-        json.put("load_average_1m", round3(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
-        out.println(json.toString());
-        out.flush();
-    }
-
-    private static long lastProgress = System.nanoTime();
-
-    private static boolean progressDue() {
-        return System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(5);
-    }
-
-    private static void progress(String message) {
-        lastProgress = System.nanoTime();
-        System.err.printf(Locale.ROOT, "[bench %7.1fs] %s%n", secondsSince(T0), message);
-    }
-
-    private static double secondsSince(long nanos) {
-        return (System.nanoTime() - nanos) / 1e9;
-    }
-
-    private static double round3(double v) {
-        return Math.round(v * 1000.0) / 1000.0;
-    }
 
     // ---- options ---------------------------------------------------------------------------------
 

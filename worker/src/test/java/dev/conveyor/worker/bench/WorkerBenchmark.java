@@ -1,5 +1,8 @@
 package dev.conveyor.worker.bench;
 
+import static dev.conveyor.testing.bench.BenchOutput.*;
+
+import dev.conveyor.testing.bench.BenchOutput;
 import static dev.conveyor.schema.db.jooq.Tables.TASKS;
 import static dev.conveyor.schema.db.jooq.Tables.TASK_TRANSITIONS;
 
@@ -9,7 +12,6 @@ import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.schema.db.Database;
 import dev.conveyor.schema.db.DbConfig;
-import dev.conveyor.schema.json.Json;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
 import dev.conveyor.embedded.EmbeddedKafkaBroker;
 import dev.conveyor.worker.Extensions;
@@ -20,7 +22,6 @@ import dev.conveyor.worker.spi.Ordering;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -73,8 +74,6 @@ public final class WorkerBenchmark {
     private static final int KEYS = 1024;
     private static final Duration POLL = Duration.ofMillis(50);
 
-    private static PrintStream out;
-    private static final long T0 = System.nanoTime();
 
     private final Options options;
     private final String bootstrap;
@@ -93,8 +92,7 @@ public final class WorkerBenchmark {
     public static void main(String[] args) {
         // Standard output carries only the JSON lines; logs (logback's console appender writes to
         // whatever System.out is at the time) and anything else printed go to standard error.
-        out = System.out;
-        System.setOut(System.err);
+        BenchOutput.captureStdout();
         int status;
         try {
             Options options = Options.parse(args);
@@ -110,7 +108,7 @@ public final class WorkerBenchmark {
             t.printStackTrace(System.err);
             status = 1;
         }
-        out.flush();
+        BenchOutput.flush();
         System.exit(status);
     }
 
@@ -131,8 +129,8 @@ public final class WorkerBenchmark {
                     setup.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
                     setup.put("broker_start_seconds", round3(brokerSeconds));
                     setup.put("postgres_start_seconds", round3(pgSeconds));
-                    setup.put("postgres_fsync", pgSetting(db, "fsync"));
-                    setup.put("postgres_synchronous_commit", pgSetting(db, "synchronous_commit"));
+                    setup.put("postgres_fsync", pgSetting(db.dsl(), "fsync"));
+                    setup.put("postgres_synchronous_commit", pgSetting(db.dsl(), "synchronous_commit"));
                     setup.put("tasks", o.tasks);
                     setup.put("partitions", o.partitions);
                     setup.put("rate", o.rate);
@@ -576,15 +574,6 @@ public final class WorkerBenchmark {
                     ms(k == 0 ? 0 : sorted[k - 1]));
         }
 
-        /** Nearest-rank percentile. */
-        private static long percentile(long[] sorted, double p) {
-            if (sorted.length == 0) {
-                return 0;
-            }
-            int rank = (int) Math.ceil(p * sorted.length);
-            return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
-        }
-
         private static double ms(long nanos) {
             return round3(nanos / 1e6);
         }
@@ -761,45 +750,11 @@ public final class WorkerBenchmark {
         }
     }
 
-    private static String pgSetting(Database db, String name) {
-        return db.dsl().fetchValue("select current_setting(?)", name).toString();
-    }
-
     private void fail(ObjectNode json, String error) {
         json.put("error", error);
         failed = true;
     }
 
-    private static ObjectNode line(String workload) {
-        ObjectNode json = Json.emptyObject();
-        json.put("workload", workload);
-        return json;
-    }
-
-    private static void emit(ObjectNode json) {
-        json.put("elapsed_seconds", round3(secondsSince(T0)));
-        out.println(json.toString());
-        out.flush();
-    }
-
-    private static long lastProgress = System.nanoTime();
-
-    private static boolean progressDue() {
-        return System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(5);
-    }
-
-    private static void progress(String message) {
-        lastProgress = System.nanoTime();
-        System.err.printf(Locale.ROOT, "[bench %7.1fs] %s%n", secondsSince(T0), message);
-    }
-
-    private static double secondsSince(long nanos) {
-        return (System.nanoTime() - nanos) / 1e9;
-    }
-
-    private static double round3(double v) {
-        return Math.round(v * 1000.0) / 1000.0;
-    }
 
     private static String name(Ordering ordering) {
         return ordering.name().toLowerCase(Locale.ROOT);

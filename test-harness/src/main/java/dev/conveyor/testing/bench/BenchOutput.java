@@ -1,0 +1,86 @@
+package dev.conveyor.testing.bench;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.jooq.DSLContext;
+
+/**
+ * What every benchmark main class shares: standard output carries only one JSON line per
+ * workload (everything else, logs included, goes to standard error), progress lines, and the
+ * small numeric helpers the figures are computed with.
+ */
+public final class BenchOutput {
+
+    /** When the benchmark JVM started measuring; {@code elapsed_seconds} counts from here. */
+    public static final long T0 = System.nanoTime();
+
+    private static PrintStream out = System.out;
+    private static long lastProgress = System.nanoTime();
+
+    private BenchOutput() {}
+
+    /**
+     * Keeps the real standard output for JSON lines and sends everything else printed to
+     * standard output (logback's console appender writes to whatever System.out is) to standard error.
+     */
+    public static void captureStdout() {
+        out = System.out;
+        System.setOut(System.err);
+    }
+
+    public static void flush() {
+        out.flush();
+    }
+
+    /** A new JSON line for {@code workload}. */
+    public static ObjectNode line(String workload) {
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        json.put("workload", workload);
+        return json;
+    }
+
+    /** Prints a JSON line (with {@code elapsed_seconds} and the load) on the real standard output. */
+    public static void emit(ObjectNode json) {
+        json.put("elapsed_seconds", round3(secondsSince(T0)));
+        json.put("load_average_1m",
+                round3(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+        out.println(json.toString());
+        out.flush();
+    }
+
+    /** True when no progress line was printed for 5 s. */
+    public static boolean progressDue() {
+        return System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(5);
+    }
+
+    /** A progress line on standard error. */
+    public static void progress(String message) {
+        lastProgress = System.nanoTime();
+        System.err.printf(Locale.ROOT, "[bench %7.1fs] %s%n", secondsSince(T0), message);
+    }
+
+    public static double secondsSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1e9;
+    }
+
+    public static double round3(double v) {
+        return Math.round(v * 1000.0) / 1000.0;
+    }
+
+    /** Nearest-rank percentile of sorted values; 0 when there are none. */
+    public static long percentile(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int rank = (int) Math.ceil(p * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    /** A PostgreSQL setting, e.g. {@code fsync}. */
+    public static String pgSetting(DSLContext dsl, String name) {
+        return dsl.fetchValue("select current_setting(?)", name).toString();
+    }
+}

@@ -49,7 +49,12 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(50);
 
-    private record Polled(TopicPartition partition, ConsumerRecord<byte[], byte[]> record, Decoded decoded) {}
+    /**
+     * One polled record. {@code inFlightAttempt} is the attempt of the same task already running in
+     * this worker when the record was claimed, or null if this record holds the claim.
+     */
+    private record Polled(TopicPartition partition, ConsumerRecord<byte[], byte[]> record, Decoded decoded,
+            Integer inFlightAttempt) {}
 
     private final Consumer<byte[], byte[]> consumer;
     private final Set<String> topics;
@@ -153,10 +158,16 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             offsets.computeIfAbsent(tp, k -> new PartitionOffsets()).dispatched(r.offset());
             inFlight.incrementAndGet();
             Decoded decoded = codec.decode(r);
-            polled.add(new Polled(tp, r, decoded));
+            Integer inFlightAttempt = null;
             if (decoded instanceof Decoded.Ok ok) {
                 ids.add(ok.task().id());
+                if (routes.containsKey(ok.task().topic())) {
+                    // Claim before reading the stored state: a copy that finishes in between is then either
+                    // still claimed (seen here) or already durable (seen by the read below), never neither.
+                    inFlightAttempt = inFlightIds.putIfAbsent(ok.task().id(), ok.task().attempt());
+                }
             }
+            polled.add(new Polled(tp, r, decoded, inFlightAttempt));
         }
         Map<UUID, TaskState> stored = loadStates(ids);
         Instant now = clock.instant();
@@ -179,13 +190,13 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
                     StatusChange.dead(task, null, state, now, reason)));
             return;
         }
-        if (state != null && state.supersedes(task.attempt())) {
-            duplicate(p, task, "stored " + state.status().wireName() + " at attempt " + state.attempt());
+        if (p.inFlightAttempt() != null) {
+            duplicate(p, task, "attempt " + p.inFlightAttempt() + " is in flight in this worker");
             return;
         }
-        Integer running = inFlightIds.putIfAbsent(task.id(), task.attempt());
-        if (running != null) {
-            duplicate(p, task, "attempt " + running + " is in flight in this worker");
+        if (state != null && state.supersedes(task.attempt())) {
+            inFlightIds.remove(task.id(), task.attempt());
+            duplicate(p, task, "stored " + state.status().wireName() + " at attempt " + state.attempt());
             return;
         }
         Execution execution = new Execution(p.partition(), p.record().offset(),

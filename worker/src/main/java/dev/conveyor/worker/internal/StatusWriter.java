@@ -190,6 +190,12 @@ final class StatusWriter implements Runnable {
             return; // aborted
         }
         metrics.statusWrite().record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+        // The outcome is durable: a copy of the record polled from now on is recognised from the table.
+        for (WriterEvent event : batch) {
+            if (event instanceof WriterEvent.Finished f) {
+                inFlightIds.remove(f.execution().task.id(), f.execution().task.attempt());
+            }
+        }
 
         List<Execution> finished = new ArrayList<>();
         for (WriterEvent event : batch) {
@@ -213,9 +219,6 @@ final class StatusWriter implements Runnable {
             return; // aborted
         }
         for (WriterEvent event : batch) {
-            if (event instanceof WriterEvent.Finished f) {
-                inFlightIds.remove(f.execution().task.id(), f.execution().task.attempt());
-            }
             durable.add(event);
         }
         for (Execution e : finished) {

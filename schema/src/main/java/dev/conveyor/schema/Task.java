@@ -76,6 +76,11 @@ public final class Task {
         return new Builder().id(TaskIds.newId());
     }
 
+    /** A builder for the task with a known {@code id} (e.g. decoded from a record), attempt 1 and kind background. */
+    public static Builder builder(UUID id) {
+        return new Builder().id(Objects.requireNonNull(id, "id"));
+    }
+
     /**
      * This task with {@code config} as its extension configuration (the worker attaches the
      * running extension's {@code extension_configs} row before invoking it).

@@ -147,8 +147,7 @@ public final class TaskRecordCodec {
         Instant time = headers.containsKey(CE_TIME) ? parseTime(headers.get(CE_TIME), CE_TIME, knownId)
                 : recordTime(record);
 
-        Task.Builder b = Task.builder()
-                .id(knownId)
+        Task.Builder b = Task.builder(knownId)
                 .eventId(id)
                 .source(source)
                 .type(type)
@@ -209,8 +208,7 @@ public final class TaskRecordCodec {
             }
         }
 
-        Task.Builder b = Task.builder()
-                .id(knownId)
+        Task.Builder b = Task.builder(knownId)
                 .eventId(eventId)
                 .source(source)
                 .type(type)
@@ -237,8 +235,7 @@ public final class TaskRecordCodec {
         if (contentType == null && Json.looksLikeJson(record.value())) {
             contentType = "application/json";
         }
-        Task.Builder b = Task.builder()
-                .id(id)
+        Task.Builder b = Task.builder(id)
                 .source("kafka:" + record.topic())
                 .type(record.topic())
                 .topic(record.topic())
@@ -318,6 +315,10 @@ public final class TaskRecordCodec {
     }
 
     private static Instant parseTime(String text, String field, UUID knownId) {
+        Instant fast = Rfc3339.parseUtc(text);
+        if (fast != null) {
+            return fast;
+        }
         try {
             return OffsetDateTime.parse(text.trim()).toInstant();
         } catch (DateTimeParseException e) {

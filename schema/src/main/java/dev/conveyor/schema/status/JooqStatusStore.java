@@ -3,13 +3,12 @@ package dev.conveyor.schema.status;
 import static dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES;
 import static dev.conveyor.schema.db.jooq.Tables.TASKS;
 import static dev.conveyor.schema.db.jooq.Tables.TASK_TRANSITIONS;
-import static org.jooq.impl.DSL.excluded;
-import static org.jooq.impl.DSL.inline;
-import static org.jooq.impl.DSL.when;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.schema.json.Json;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -20,32 +19,23 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.Field;
 import org.jooq.JSONB;
-import org.jooq.QueryPart;
-import org.jooq.Record;
-import org.jooq.Table;
-import org.jooq.impl.SQLDataType;
 import java.time.Instant;
-import java.util.Base64;
 import org.jooq.impl.DSL;
 
 /**
- * {@link StatusStore} on PostgreSQL through jOOQ: one multi-row upsert into {@code tasks}
- * (guarded so rows only move forward), one multi-row insert into {@code task_transitions} and
- * one into {@code scheduled_deliveries}, in one transaction per batch.
+ * {@link StatusStore} on PostgreSQL: one {@code unnest} upsert into {@code tasks} (guarded so
+ * rows only move forward), one {@code unnest} insert into {@code task_transitions} and one
+ * multi-row insert into {@code scheduled_deliveries}, in one transaction per batch.
  */
 public final class JooqStatusStore implements StatusStore {
 
-    /** Rows per statement: 20 columns × 1000 rows stays well under PostgreSQL's 65,535 bind parameters. */
+    /** Rows per statement: bounds the arrays one statement binds and the rows it locks at once. */
     static final int MAX_ROWS_PER_STATEMENT = 1000;
 
     private static final List<TaskStatus> TERMINAL =
             List.of(TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.SKIPPED, TaskStatus.CANCELLED, TaskStatus.DEAD);
-
-    private static final Base64.Encoder BASE64 = Base64.getEncoder();
 
     private final DSLContext dsl;
     private final String node;
@@ -75,14 +65,31 @@ public final class JooqStatusStore implements StatusStore {
      * all of it on every poll.
      */
     public static Map<UUID, TaskState> load(DSLContext dsl, Collection<UUID> ids) {
-        Map<UUID, TaskState> states = new HashMap<>(ids.size() * 2);
-        dsl.select(TASKS.ID, TASKS.STATUS, TASKS.ATTEMPT, TASKS.RESCHEDULES)
-                .from(TASKS)
-                .where(TASKS.ID.eq(DSL.any(ids.toArray(UUID[]::new))))
-                .fetch()
-                .forEach(r -> states.put(r.value1(), new TaskState(r.value1(), r.value2(), r.value3(), r.value4())));
-        return states;
+        // Plain JDBC with the ids as one binary text array: this runs on the poll thread for every
+        // poll, and jOOQ's rendering of a 1000-element uuid array cost more than the lookup.
+        String[] keys = new String[ids.size()];
+        int i = 0;
+        for (UUID id : ids) {
+            keys[i++] = id.toString();
+        }
+        return dsl.connectionResult(conn -> {
+            try (PreparedStatement ps = conn.prepareStatement(LOAD_STATES)) {
+                ps.setObject(1, keys);
+                Map<UUID, TaskState> states = new HashMap<>(keys.length * 2);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        UUID id = rs.getObject(1, UUID.class);
+                        states.put(id, new TaskState(id, TaskStatus.fromWire(rs.getString(2)), rs.getInt(3),
+                                rs.getInt(4)));
+                    }
+                }
+                return states;
+            }
+        });
     }
+
+    private static final String LOAD_STATES =
+            "select id, status, attempt, reschedules from tasks where id = any(?::text[]::uuid[])";
 
     @Override
     public Set<UUID> apply(List<StatusChange> changes) {
@@ -136,116 +143,124 @@ public final class JooqStatusStore implements StatusStore {
         });
     }
 
-    private Set<UUID> upsertTasks(DSLContext t, List<StatusChange> chunk) {
-        int n = chunk.size();
-        String[][] cols = new String[19][n];
-        for (int i = 0; i < n; i++) {
-            StatusChange c = chunk.get(i);
-            cols[0][i] = c.id().toString();
-            cols[1][i] = c.topic();
-            cols[2][i] = c.extension();
-            cols[3][i] = c.kind().wireName();
-            cols[4][i] = c.type();
-            cols[5][i] = c.status().wireName();
-            cols[6][i] = Integer.toString(c.attempt());
-            cols[7][i] = Integer.toString(c.reschedules());
-            cols[8][i] = c.output();
-            cols[9][i] = c.resultJson();
-            cols[10][i] = c.payload() == null ? null : BASE64.encodeToString(c.payload());
-            cols[11][i] = c.contentType();
-            cols[12][i] = c.callbackUrl();
-            cols[13][i] = c.traceId();
-            cols[14][i] = text(c.createdAt());
-            cols[15][i] = text(c.at());
-            cols[16][i] = text(c.startedAt());
-            cols[17][i] = text(c.finishedAt());
-            cols[18][i] = text(c.nextRunAt());
-        }
-        // One bind parameter per column (an array), whatever the batch size: multi-row VALUES would
-        // bind 19 parameters per row and cost far more to render and bind than the insert itself.
-        Table<Record> u = unnest("u", cols, "uuid", "text", "text", "text", "text", "text", "int4", "int4", "text",
-                "jsonb", "text", "text", "text", "text", "timestamptz", "timestamptz", "timestamptz", "timestamptz",
-                "timestamptz");
-        Field<TaskStatus> newStatus = excluded(TASKS.STATUS);
-        Condition running = newStatus.eq(TaskStatus.RUNNING);
-        return new HashSet<>(t.insertInto(TASKS,
-                        TASKS.ID, TASKS.TOPIC, TASKS.EXTENSION, TASKS.KIND, TASKS.TYPE, TASKS.STATUS, TASKS.ATTEMPT,
-                        TASKS.RESCHEDULES, TASKS.OUTPUT, TASKS.RESULT, TASKS.PAYLOAD, TASKS.CONTENT_TYPE,
-                        TASKS.CALLBACK_URL, TASKS.TRACE_ID, TASKS.CREATED_AT, TASKS.UPDATED_AT, TASKS.STARTED_AT,
-                        TASKS.FINISHED_AT, TASKS.NEXT_RUN_AT)
-                .select(DSL.select(
-                                DSL.field(DSL.name("u", "c0"), TASKS.ID.getDataType()),
-                                DSL.field(DSL.name("u", "c1"), TASKS.TOPIC.getDataType()),
-                                DSL.field(DSL.name("u", "c2"), TASKS.EXTENSION.getDataType()),
-                                DSL.field(DSL.name("u", "c3"), TASKS.KIND.getDataType()),
-                                DSL.field(DSL.name("u", "c4"), TASKS.TYPE.getDataType()),
-                                DSL.field(DSL.name("u", "c5"), TASKS.STATUS.getDataType()),
-                                DSL.field(DSL.name("u", "c6"), TASKS.ATTEMPT.getDataType()),
-                                DSL.field(DSL.name("u", "c7"), TASKS.RESCHEDULES.getDataType()),
-                                DSL.field(DSL.name("u", "c8"), TASKS.OUTPUT.getDataType()),
-                                DSL.field(DSL.name("u", "c9"), TASKS.RESULT.getDataType()),
-                                DSL.field("decode({0}, 'base64')", TASKS.PAYLOAD.getDataType(), DSL.field(DSL.name("u", "c10"))),
-                                DSL.field(DSL.name("u", "c11"), TASKS.CONTENT_TYPE.getDataType()),
-                                DSL.field(DSL.name("u", "c12"), TASKS.CALLBACK_URL.getDataType()),
-                                DSL.field(DSL.name("u", "c13"), TASKS.TRACE_ID.getDataType()),
-                                DSL.field(DSL.name("u", "c14"), TASKS.CREATED_AT.getDataType()),
-                                DSL.field(DSL.name("u", "c15"), TASKS.UPDATED_AT.getDataType()),
-                                DSL.field(DSL.name("u", "c16"), TASKS.STARTED_AT.getDataType()),
-                                DSL.field(DSL.name("u", "c17"), TASKS.FINISHED_AT.getDataType()),
-                                DSL.field(DSL.name("u", "c18"), TASKS.NEXT_RUN_AT.getDataType()))
-                        .from(u))
-                .onConflict(TASKS.ID)
-                .doUpdate()
-                .set(TASKS.STATUS, newStatus)
-                .set(TASKS.ATTEMPT, excluded(TASKS.ATTEMPT))
-                .set(TASKS.RESCHEDULES, excluded(TASKS.RESCHEDULES))
-                .set(TASKS.EXTENSION, DSL.coalesce(excluded(TASKS.EXTENSION), TASKS.EXTENSION))
-                // While a new execution runs, the previous attempt's output and result stay visible.
-                .set(TASKS.OUTPUT, when(running, TASKS.OUTPUT).otherwise(excluded(TASKS.OUTPUT)))
-                .set(TASKS.RESULT, when(running, TASKS.RESULT).otherwise(excluded(TASKS.RESULT)))
-                .set(TASKS.UPDATED_AT, excluded(TASKS.UPDATED_AT))
-                .set(TASKS.STARTED_AT, DSL.coalesce(excluded(TASKS.STARTED_AT), TASKS.STARTED_AT))
-                .set(TASKS.FINISHED_AT, excluded(TASKS.FINISHED_AT))
-                .set(TASKS.NEXT_RUN_AT, excluded(TASKS.NEXT_RUN_AT))
-                .where(movesForward())
-                .returning(TASKS.ID)
-                .fetch(TASKS.ID));
-    }
-
-    /**
-     * {@code unnest(?::type1[], ?::type2[], ...) as alias(c0, c1, ...)}: each column bound as one
-     * text array and cast to its element type by PostgreSQL.
+    /*
+     * The two statements below carry every batch of the worker's hot path. They are plain JDBC on
+     * the transaction's connection, one typed array per column (bound in PostgreSQL's binary array
+     * format by the driver: no text rendering, no per-row parameters), because rendering them
+     * through jOOQ's generic array binding cost more CPU than PostgreSQL spent executing them.
+     * Timestamps travel as microseconds since the epoch (an int8 array) and are rebuilt in SQL,
+     * which is cheaper than parsing text. JooqStatusStoreIT covers both against PostgreSQL.
      */
-    private static Table<Record> unnest(String alias, String[][] columns, String... types) {
-        StringBuilder sql = new StringBuilder("unnest(");
-        QueryPart[] params = new QueryPart[columns.length];
-        String[] names = new String[columns.length];
-        for (int i = 0; i < columns.length; i++) {
-            sql.append(i == 0 ? "" : ", ").append('{').append(i).append("}::").append(types[i]).append("[]");
-            params[i] = DSL.val(columns[i], SQLDataType.CLOB.array());
-            names[i] = "c" + i;
-        }
-        return DSL.table(sql.append(')').toString(), params).as(alias, names);
-    }
 
-    private static String text(Instant instant) {
-        return instant == null ? null : instant.toString();
+    private static final String UPSERT_TASKS = """
+            insert into tasks as t (id, topic, extension, kind, type, status, attempt, reschedules, output,
+                result, payload, content_type, callback_url, trace_id, created_at, updated_at, started_at,
+                finished_at, next_run_at)
+            select u.id::uuid, u.topic, u.extension, u.kind, u.type, u.status, u.attempt, u.reschedules, u.output,
+                u.result::jsonb, u.payload, u.content_type, u.callback_url, u.trace_id,
+                coalesce(%1$s, now()), coalesce(%2$s, now()), %3$s, %4$s, %5$s
+            from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int4[], ?::int4[],
+                ?::text[], ?::text[], ?::bytea[], ?::text[], ?::text[], ?::text[], ?::int8[], ?::int8[],
+                ?::int8[], ?::int8[], ?::int8[])
+                as u(id, topic, extension, kind, type, status, attempt, reschedules, output, result, payload,
+                    content_type, callback_url, trace_id, created_us, updated_us, started_us, finished_us,
+                    next_run_us)
+            on conflict (id) do update set
+                status = excluded.status,
+                attempt = excluded.attempt,
+                reschedules = excluded.reschedules,
+                extension = coalesce(excluded.extension, t.extension),
+                output = case when excluded.status = 'running' then t.output else excluded.output end,
+                result = case when excluded.status = 'running' then t.result else excluded.result end,
+                updated_at = excluded.updated_at,
+                started_at = coalesce(excluded.started_at, t.started_at),
+                finished_at = excluded.finished_at,
+                next_run_at = excluded.next_run_at
+            where %6$s
+            returning t.id
+            """.formatted(micros("u.created_us"), micros("u.updated_us"), micros("u.started_us"),
+            micros("u.finished_us"), micros("u.next_run_us"), movesForwardSql());
+
+    private static final String INSERT_TRANSITIONS = """
+            insert into task_transitions (task_id, from_status, to_status, at, attempt, reason, node)
+            select u.task_id::uuid, u.from_status, u.to_status, %s, u.attempt, u.reason, ?
+            from unnest(?::text[], ?::text[], ?::text[], ?::int8[], ?::int4[], ?::text[])
+                as u(task_id, from_status, to_status, at_us, attempt, reason)
+            """.formatted(micros("u.at_us"));
+
+    /** SQL turning microseconds since the epoch back into a timestamptz (null stays null). */
+    private static String micros(String column) {
+        return "(timestamptz 'epoch' + " + column + " * interval '1 microsecond')";
     }
 
     /** SQL form of {@link TaskStatus#isForward}: the stored row is not terminal and the change is newer. */
-    private static Condition movesForward() {
-        Field<Integer> stored = rank(TASKS.STATUS);
-        Field<Integer> incoming = rank(excluded(TASKS.STATUS));
-        return TASKS.STATUS.notIn(TERMINAL)
-                .and(TASKS.ATTEMPT.lt(excluded(TASKS.ATTEMPT))
-                        .or(TASKS.ATTEMPT.eq(excluded(TASKS.ATTEMPT)).and(stored.lt(incoming))));
+    private static String movesForwardSql() {
+        String terminal = TERMINAL.stream().map(st -> "'" + st.wireName() + "'")
+                .collect(java.util.stream.Collectors.joining(", "));
+        return "t.status not in (" + terminal + ") and (t.attempt < excluded.attempt or (t.attempt = excluded.attempt"
+                + " and " + rankSql("t.status") + " < " + rankSql("excluded.status") + "))";
     }
 
-    private static Field<Integer> rank(Field<TaskStatus> status) {
-        return when(status.eq(TaskStatus.QUEUED), inline(TaskStatus.QUEUED.rank()))
-                .when(status.eq(TaskStatus.RUNNING), inline(TaskStatus.RUNNING.rank()))
-                .when(status.eq(TaskStatus.RESCHEDULED), inline(TaskStatus.RESCHEDULED.rank()))
-                .otherwise(inline(TaskStatus.DONE.rank()));
+    private static String rankSql(String status) {
+        return "case " + status
+                + " when 'queued' then " + TaskStatus.QUEUED.rank()
+                + " when 'running' then " + TaskStatus.RUNNING.rank()
+                + " when 'rescheduled' then " + TaskStatus.RESCHEDULED.rank()
+                + " else " + TaskStatus.DONE.rank() + " end";
+    }
+
+    private Set<UUID> upsertTasks(DSLContext t, List<StatusChange> chunk) {
+        int n = chunk.size();
+        String[] id = new String[n], topic = new String[n], extension = new String[n], kind = new String[n],
+                type = new String[n], status = new String[n], output = new String[n], result = new String[n],
+                contentType = new String[n], callbackUrl = new String[n], traceId = new String[n];
+        int[] attempt = new int[n], reschedules = new int[n];
+        byte[][] payload = new byte[n][];
+        Long[] created = new Long[n], updated = new Long[n], started = new Long[n], finished = new Long[n],
+                nextRun = new Long[n];
+        for (int i = 0; i < n; i++) {
+            StatusChange c = chunk.get(i);
+            id[i] = c.id().toString();
+            topic[i] = c.topic();
+            extension[i] = c.extension();
+            kind[i] = c.kind().wireName();
+            type[i] = c.type();
+            status[i] = c.status().wireName();
+            attempt[i] = c.attempt();
+            reschedules[i] = c.reschedules();
+            output[i] = c.output();
+            result[i] = c.resultJson();
+            payload[i] = c.payload();
+            contentType[i] = c.contentType();
+            callbackUrl[i] = c.callbackUrl();
+            traceId[i] = c.traceId();
+            created[i] = micros(c.createdAt());
+            updated[i] = micros(c.at());
+            started[i] = micros(c.startedAt());
+            finished[i] = micros(c.finishedAt());
+            nextRun[i] = micros(c.nextRunAt());
+        }
+        Object[] params = {id, topic, extension, kind, type, status, attempt, reschedules, output, result, payload,
+                contentType, callbackUrl, traceId, created, updated, started, finished, nextRun};
+        return t.connectionResult(conn -> {
+            try (PreparedStatement ps = conn.prepareStatement(UPSERT_TASKS)) {
+                for (int i = 0; i < params.length; i++) {
+                    ps.setObject(i + 1, params[i]);
+                }
+                Set<UUID> applied = new HashSet<>(n * 2);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        applied.add(rs.getObject(1, UUID.class));
+                    }
+                }
+                return applied;
+            }
+        });
+    }
+
+    private static Long micros(Instant instant) {
+        return instant == null ? null
+                : Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
     }
 
     private void insertTransitions(DSLContext t, List<StatusChange> written) {
@@ -256,34 +271,33 @@ public final class JooqStatusStore implements StatusStore {
         if (n == 0) {
             return;
         }
-        String[][] cols = new String[7][n];
+        String[] taskId = new String[n], from = new String[n], to = new String[n], reason = new String[n];
+        Long[] at = new Long[n];
+        int[] attempt = new int[n];
         int i = 0;
         for (StatusChange c : written) {
             for (Transition tr : c.transitions()) {
-                cols[0][i] = c.id().toString();
-                cols[1][i] = tr.from() == null ? null : tr.from().wireName();
-                cols[2][i] = tr.to().wireName();
-                cols[3][i] = tr.at().toString();
-                cols[4][i] = Integer.toString(c.attempt());
-                cols[5][i] = tr.reason();
-                cols[6][i] = node;
+                taskId[i] = c.id().toString();
+                from[i] = tr.from() == null ? null : tr.from().wireName();
+                to[i] = tr.to().wireName();
+                at[i] = micros(tr.at());
+                attempt[i] = c.attempt();
+                reason[i] = tr.reason();
                 i++;
             }
         }
-        Table<Record> u = unnest("u", cols, "uuid", "text", "text", "timestamptz", "int4", "text", "text");
-        t.insertInto(TASK_TRANSITIONS, TASK_TRANSITIONS.TASK_ID, TASK_TRANSITIONS.FROM_STATUS,
-                        TASK_TRANSITIONS.TO_STATUS, TASK_TRANSITIONS.AT, TASK_TRANSITIONS.ATTEMPT,
-                        TASK_TRANSITIONS.REASON, TASK_TRANSITIONS.NODE)
-                .select(DSL.select(
-                                DSL.field(DSL.name("u", "c0"), TASK_TRANSITIONS.TASK_ID.getDataType()),
-                                DSL.field(DSL.name("u", "c1"), TASK_TRANSITIONS.FROM_STATUS.getDataType()),
-                                DSL.field(DSL.name("u", "c2"), TASK_TRANSITIONS.TO_STATUS.getDataType()),
-                                DSL.field(DSL.name("u", "c3"), TASK_TRANSITIONS.AT.getDataType()),
-                                DSL.field(DSL.name("u", "c4"), TASK_TRANSITIONS.ATTEMPT.getDataType()),
-                                DSL.field(DSL.name("u", "c5"), TASK_TRANSITIONS.REASON.getDataType()),
-                                DSL.field(DSL.name("u", "c6"), TASK_TRANSITIONS.NODE.getDataType()))
-                        .from(u))
-                .execute();
+        t.connection(conn -> {
+            try (PreparedStatement ps = conn.prepareStatement(INSERT_TRANSITIONS)) {
+                ps.setString(1, node);
+                ps.setObject(2, taskId);
+                ps.setObject(3, from);
+                ps.setObject(4, to);
+                ps.setObject(5, at);
+                ps.setObject(6, attempt);
+                ps.setObject(7, reason);
+                ps.executeUpdate();
+            }
+        });
     }
 
     private static void insertDeliveries(DSLContext t, List<StatusChange> written) {

@@ -1,6 +1,7 @@
 package dev.conveyor.schema.status;
 
 import static dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES;
+import static dev.conveyor.schema.db.jooq.Tables.TASKS;
 import static dev.conveyor.schema.db.jooq.Tables.TASK_TRANSITIONS;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -47,6 +48,50 @@ class JooqStatusStoreIT {
     private List<TaskStatus> history(UUID id) {
         return db.dsl().select(TASK_TRANSITIONS.TO_STATUS).from(TASK_TRANSITIONS).where(TASK_TRANSITIONS.TASK_ID.eq(id))
                 .orderBy(TASK_TRANSITIONS.SEQ).fetch(TASK_TRANSITIONS.TO_STATUS);
+    }
+
+    @Test
+    void writesEveryColumnAsGiven() {
+        byte[] binary = {0, 1, (byte) 0xff, (byte) 0xfe, 'x', '\\', '"', ',', '{', '}'};
+        Instant created = Instant.parse("2026-11-22T09:59:59.123456Z");
+        Instant started = t0.plusNanos(1_234_567_000L);
+        Instant finished = started.plusNanos(999_000L);
+        Task t = Task.builder().topic("orders").type("order.created").payload(binary).createdAt(created)
+                .traceId("00-abc-01").callbackUrl("https://example.test/cb?a=1,b").attempt(5).build();
+        NextStatus failed = NextStatus.of(Outcome.of(TaskResult.fail("out of \"stock\", {sku: 1}")), 5, 0,
+                RetryPolicy.defaults(), 0.5);
+        store.apply(List.of(StatusChange.finished(t, "ext, with comma", null, false, started, finished, failed,
+                "{\"type\": \"fail\", \"n\": [1, 2]}", null)));
+
+        var row = db.dsl().selectFrom(TASKS).where(TASKS.ID.eq(t.id())).fetchOne();
+        assertThat(row.getTopic()).isEqualTo("orders");
+        assertThat(row.getType()).isEqualTo("order.created");
+        assertThat(row.getExtension()).isEqualTo("ext, with comma");
+        assertThat(row.getStatus()).isEqualTo(TaskStatus.FAILED);
+        assertThat(row.getAttempt()).isEqualTo(5);
+        assertThat(row.getOutput()).isEqualTo("out of \"stock\", {sku: 1}");
+        assertThat(row.getResult().data()).isEqualTo("{\"n\": [1, 2], \"type\": \"fail\"}");
+        assertThat(row.getPayload()).isEqualTo(binary);
+        assertThat(row.getTraceId()).isEqualTo("00-abc-01");
+        assertThat(row.getCallbackUrl()).isEqualTo("https://example.test/cb?a=1,b");
+        assertThat(row.getCreatedAt()).isEqualTo(created);
+        assertThat(row.getStartedAt()).isEqualTo(started);
+        assertThat(row.getUpdatedAt()).isEqualTo(finished);
+        assertThat(row.getFinishedAt()).isEqualTo(finished);
+        assertThat(row.getNextRunAt()).isNull();
+
+        var transitions = db.dsl().selectFrom(TASK_TRANSITIONS).where(TASK_TRANSITIONS.TASK_ID.eq(t.id()))
+                .orderBy(TASK_TRANSITIONS.SEQ).fetch();
+        assertThat(transitions).hasSize(2);
+        assertThat(transitions.get(0).getFromStatus()).as("first record of a task").isNull();
+        assertThat(transitions.get(0).getToStatus()).isEqualTo(TaskStatus.RUNNING);
+        assertThat(transitions.get(0).getAt()).isEqualTo(started);
+        assertThat(transitions.get(1).getFromStatus()).isEqualTo(TaskStatus.RUNNING);
+        assertThat(transitions.get(1).getToStatus()).isEqualTo(TaskStatus.FAILED);
+        assertThat(transitions.get(1).getAt()).isEqualTo(finished);
+        assertThat(transitions.get(1).getAttempt()).isEqualTo(5);
+        assertThat(transitions.get(1).getReason()).isEqualTo(failed.reason());
+        assertThat(transitions).allMatch(tr -> tr.getNode().equals("node-a"));
     }
 
     @Test

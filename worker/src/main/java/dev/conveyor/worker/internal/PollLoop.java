@@ -17,11 +17,11 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,6 +48,9 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
 
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(50);
+    /** A poll of at least {@code 2 × DECODE_SLICE_MIN} records is decoded in up to {@code DECODE_SLICES} parallel slices. */
+    private static final int DECODE_SLICES = Math.max(2, Runtime.getRuntime().availableProcessors());
+    private static final int DECODE_SLICE_MIN = 128;
 
     /**
      * One polled record. {@code inFlightAttempt} is the attempt of the same task already running in
@@ -66,7 +69,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     private final KeyedSequencer sequencer;
     private final ExecutorService executions;
     private final Semaphore globalPermits;
-    private final Queue<WriterEvent> durable;
+    private final BlockingQueue<WriterEvent> durable;
     private final Map<UUID, Integer> inFlightIds;
     private final AtomicInteger inFlight;
     private final WorkerMetrics metrics;
@@ -81,7 +84,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
 
     PollLoop(Consumer<byte[], byte[]> consumer, Set<String> topics, Map<String, Route> routes, TaskRecordCodec codec,
             StateReader states, ExtensionConfigCache configs, StatusWriters writer, ExecutorService executions,
-            Semaphore globalPermits, Queue<WriterEvent> durable, Map<UUID, Integer> inFlightIds,
+            Semaphore globalPermits, BlockingQueue<WriterEvent> durable, Map<UUID, Integer> inFlightIds,
             AtomicInteger inFlight, WorkerMetrics metrics, Clock clock, int maxInFlight, Duration shutdownGrace) {
         this.consumer = consumer;
         this.topics = topics;
@@ -109,9 +112,13 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             while (!stopping) {
                 commitDurable();
                 flowControl();
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
+                // While paused nothing is fetched: wait for outcomes instead of blocking in poll, so
+                // the records in flight are committed (and fetching resumes) as soon as they are durable.
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(paused ? Duration.ZERO : POLL_TIMEOUT);
                 if (!records.isEmpty()) {
                     dispatch(records);
+                } else if (paused) {
+                    awaitDurable(POLL_TIMEOUT);
                 }
             }
             if (!aborted) {
@@ -151,15 +158,18 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     // ---- steps ---------------------------------------------------------------------------
 
     private void dispatch(ConsumerRecords<byte[], byte[]> records) {
-        List<Polled> polled = new ArrayList<>(records.count());
+        List<ConsumerRecord<byte[], byte[]>> list = new ArrayList<>(records.count());
+        records.forEach(list::add);
+        Decoded[] decoded = decodeAll(list);
+        List<Polled> polled = new ArrayList<>(list.size());
         Set<UUID> ids = new HashSet<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) {
+        for (int i = 0; i < list.size(); i++) {
+            ConsumerRecord<byte[], byte[]> r = list.get(i);
             TopicPartition tp = new TopicPartition(r.topic(), r.partition());
             offsets.computeIfAbsent(tp, k -> new PartitionOffsets()).dispatched(r.offset());
             inFlight.incrementAndGet();
-            Decoded decoded = codec.decode(r);
             Integer inFlightAttempt = null;
-            if (decoded instanceof Decoded.Ok ok) {
+            if (decoded[i] instanceof Decoded.Ok ok) {
                 ids.add(ok.task().id());
                 if (routes.containsKey(ok.task().topic())) {
                     // Claim before reading the stored state: a copy that finishes in between is then either
@@ -167,7 +177,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
                     inFlightAttempt = inFlightIds.putIfAbsent(ok.task().id(), ok.task().attempt());
                 }
             }
-            polled.add(new Polled(tp, r, decoded, inFlightAttempt));
+            polled.add(new Polled(tp, r, decoded[i], inFlightAttempt));
         }
         Map<UUID, TaskState> stored = loadStates(ids);
         Instant now = clock.instant();
@@ -180,6 +190,46 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
                 case Decoded.Ok ok -> route(p, ok.task(), stored.get(ok.task().id()), now);
             }
         }
+    }
+
+    /**
+     * Decodes a poll's records, a large poll in parallel slices on the execution threads: decoding
+     * is most of the poll thread's own work, and the poll thread is what bounds a worker's drain rate.
+     */
+    private Decoded[] decodeAll(List<ConsumerRecord<byte[], byte[]>> list) {
+        int n = list.size();
+        Decoded[] decoded = new Decoded[n];
+        int slices = Math.min(DECODE_SLICES, n / DECODE_SLICE_MIN);
+        if (slices < 2) {
+            for (int i = 0; i < n; i++) {
+                decoded[i] = codec.decode(list.get(i));
+            }
+            return decoded;
+        }
+        List<java.util.concurrent.Future<?>> others = new ArrayList<>(slices - 1);
+        for (int s = 1; s < slices; s++) {
+            int from = n * s / slices;
+            int to = n * (s + 1) / slices;
+            others.add(executions.submit(() -> {
+                for (int i = from; i < to; i++) {
+                    decoded[i] = codec.decode(list.get(i));
+                }
+            }));
+        }
+        for (int i = 0, to = n / slices; i < to; i++) {
+            decoded[i] = codec.decode(list.get(i));
+        }
+        for (java.util.concurrent.Future<?> f : others) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while decoding a poll", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("decoding a poll failed", e.getCause());
+            }
+        }
+        return decoded;
     }
 
     private void route(Polled p, Task task, TaskState state, Instant now) {
@@ -304,11 +354,27 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     private void applyDurable() {
         WriterEvent event;
         while ((event = durable.poll()) != null) {
-            PartitionOffsets po = offsets.get(event.partition());
-            if (po != null) {
-                po.durable(event.offset());
+            markDurable(event);
+        }
+    }
+
+    private void markDurable(WriterEvent event) {
+        PartitionOffsets po = offsets.get(event.partition());
+        if (po != null) {
+            po.durable(event.offset());
+        }
+        inFlight.decrementAndGet();
+    }
+
+    /** Waits up to {@code timeout} for one outcome to become durable. */
+    private void awaitDurable(Duration timeout) {
+        try {
+            WriterEvent event = durable.poll(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            if (event != null) {
+                markDurable(event);
             }
-            inFlight.decrementAndGet();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

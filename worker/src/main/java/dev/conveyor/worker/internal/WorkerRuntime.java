@@ -17,7 +17,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -72,7 +72,7 @@ public final class WorkerRuntime implements AutoCloseable {
         this.metrics = new WorkerMetrics(meters, inFlight::get);
         this.producer = new KafkaProducer<>(producerProperties(config));
         this.executions = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("conveyor-exec-", 0).factory());
-        ConcurrentLinkedQueue<WriterEvent> durable = new ConcurrentLinkedQueue<>();
+        LinkedBlockingQueue<WriterEvent> durable = new LinkedBlockingQueue<>();
         Map<UUID, Integer> inFlightIds = new ConcurrentHashMap<>();
         this.writers = new StatusWriters(config.statusWriters(), i -> new StatusWriter(store, producer, durable,
                 inFlightIds, executions, metrics, clock, config.dlqTopic(), config.traceTopic(), config.node(),

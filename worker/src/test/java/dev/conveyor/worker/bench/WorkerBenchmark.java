@@ -58,6 +58,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * progress) goes to standard error. Run it with {@code ops/bin/bench-worker}.
  *
  * <ol>
+ *   <li>{@code warmup}: W tasks preloaded and drained through a worker, so the measured drains do
+ *       not also measure the JIT compiling the worker (the JSON line is printed, not compared);</li>
  *   <li>{@code preload}: produces N no-op tasks to a topic of P partitions;</li>
  *   <li>{@code raw-consume}: a plain consumer drains that topic, decoding nothing (the ceiling);</li>
  *   <li>{@code worker-drain}: the real worker drains the same topic with a no-op extension until
@@ -132,6 +134,7 @@ public final class WorkerBenchmark {
                     setup.put("postgres_fsync", pgSetting(db.dsl(), "fsync"));
                     setup.put("postgres_synchronous_commit", pgSetting(db.dsl(), "synchronous_commit"));
                     setup.put("tasks", o.tasks);
+                    setup.put("warmup_tasks", o.warmupTasks);
                     setup.put("partitions", o.partitions);
                     setup.put("rate", o.rate);
                     setup.put("latency_seconds", o.latencySeconds);
@@ -145,9 +148,16 @@ public final class WorkerBenchmark {
     }
 
     private boolean workloads() throws Exception {
+        if (options.warmupTasks > 0) {
+            // The first drain would otherwise also measure the JIT compiling the worker's code path.
+            String warmTopic = "bench.warmup." + runId;
+            createTopic(warmTopic, options.partitions);
+            preload(warmTopic, options.warmupTasks);
+            workerDrain("warmup", warmTopic, options.warmupTasks, Ordering.KEY, -1);
+        }
         String topic = "bench.drain." + runId;
         createTopic(topic, options.partitions);
-        preload(topic);
+        preload(topic, options.tasks);
         double rawRate = rawConsume(topic);
 
         List<Ordering> orderings = options.orderings;
@@ -164,7 +174,7 @@ public final class WorkerBenchmark {
                 emit(skipped);
                 continue;
             }
-            double seconds = workerDrain(topic, ordering, rawRate);
+            double seconds = workerDrain("worker-drain", topic, options.tasks, ordering, rawRate);
             if (firstDrainSeconds < 0) {
                 firstDrainSeconds = seconds;
             }
@@ -177,8 +187,8 @@ public final class WorkerBenchmark {
 
     // ---- 1. preload ---------------------------------------------------------------------------
 
-    private void preload(String topic) throws Exception {
-        progress("preload: producing " + options.tasks + " tasks to " + topic);
+    private void preload(String topic, int tasks) throws Exception {
+        progress("preload: producing " + tasks + " tasks to " + topic);
         AtomicLong errors = new AtomicLong();
         AtomicReference<Exception> firstError = new AtomicReference<>();
         long bytes = 0;
@@ -187,7 +197,7 @@ public final class WorkerBenchmark {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(5))) {
             producer.partitionsFor(topic); // metadata outside the measurement
             start = System.nanoTime();
-            for (int i = 0; i < options.tasks; i++) {
+            for (int i = 0; i < tasks; i++) {
                 Task task = Task.builder().topic(topic).payload("{\"n\":" + i + "}", "application/json")
                         .key("k" + (i % KEYS)).build();
                 ProducerRecord<byte[], byte[]> record = codec.encode(task);
@@ -209,9 +219,9 @@ public final class WorkerBenchmark {
         ObjectNode json = line("preload");
         json.put("topic", topic);
         json.put("partitions", options.partitions);
-        json.put("records", options.tasks);
+        json.put("records", tasks);
         json.put("seconds", round3(seconds));
-        json.put("per_second", Math.round(options.tasks / seconds));
+        json.put("per_second", Math.round(tasks / seconds));
         json.put("payload_bytes", bytes);
         json.put("producer", "acks=all idempotence=true linger.ms=5 batch.size=65536");
         emit(json);
@@ -272,28 +282,29 @@ public final class WorkerBenchmark {
 
     // ---- 3. worker-drain ----------------------------------------------------------------------
 
-    private double workerDrain(String topic, Ordering ordering, double rawRate) throws InterruptedException {
-        try (StatusSchema schema = freshSchema("drain_" + name(ordering))) {
-            return workerDrain(topic, ordering, rawRate, schema.db());
+    private double workerDrain(String workload, String topic, int tasks, Ordering ordering, double rawRate)
+            throws InterruptedException {
+        try (StatusSchema schema = freshSchema(workload.replace('-', '_') + "_" + name(ordering))) {
+            return workerDrain(workload, topic, tasks, ordering, rawRate, schema.db());
         }
     }
 
-    private double workerDrain(String topic, Ordering ordering, double rawRate, Database db)
-            throws InterruptedException {
+    private double workerDrain(String workload, String topic, int tasks, Ordering ordering, double rawRate,
+            Database db) throws InterruptedException {
         long[] scansBefore = tableScans(db, "tasks");
         AtomicLong handled = new AtomicLong();
         NoopExtension extension = new NoopExtension(topic, seq -> handled.incrementAndGet(), false);
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        WorkerConfig config = workerConfig("bench-drain-" + name(ordering) + "-" + runId, ordering);
+        WorkerConfig config = workerConfig("bench-" + workload + "-" + name(ordering) + "-" + runId, ordering);
         progress("worker-drain (ordering " + name(ordering) + "): starting the worker");
 
         long start = System.nanoTime();
         Worker worker = Worker.start(config, new Worker.Collaborators(db.dsl(), Extensions.of(extension), meters,
                 Clock.systemUTC()));
-        ObjectNode json = line("worker-drain");
+        ObjectNode json = line(workload);
         json.put("ordering", name(ordering));
         json.put("concurrency", config.concurrency());
-        json.put("tasks", options.tasks);
+        json.put("tasks", tasks);
         double seconds;
         long done = 0;
         try {
@@ -303,7 +314,7 @@ public final class WorkerBenchmark {
             // The handle() counter is in memory and free to read: wait on it first, so the status
             // count below (a query over a growing table) only runs near the end and does not take
             // database time from the worker while it drains.
-            while (handled.get() < options.tasks && System.nanoTime() < deadline) {
+            while (handled.get() < tasks && System.nanoTime() < deadline) {
                 Thread.sleep(10);
                 if (progressDue()) {
                     progress("worker-drain (ordering " + name(ordering) + "): " + handled.get() + " handled");
@@ -312,7 +323,7 @@ public final class WorkerBenchmark {
             long handledAt = System.nanoTime();
             while (System.nanoTime() < deadline) {
                 done = db.dsl().fetchCount(TASKS, TASKS.STATUS.eq(TaskStatus.DONE));
-                if (done >= options.tasks) {
+                if (done >= tasks) {
                     break;
                 }
                 Thread.sleep(50);
@@ -323,16 +334,16 @@ public final class WorkerBenchmark {
             json.put("assigned_after_seconds", round3(assignedAfter));
             json.put("done", done);
             json.put("handled", handled.get());
-            if (done < options.tasks) {
+            if (done < tasks) {
                 fail(json, "timed out after " + options.stepTimeoutSeconds + " s with " + done + " of "
-                        + options.tasks + " tasks done");
+                        + tasks + " tasks done");
             } else {
-                double perSecond = options.tasks / seconds;
+                double perSecond = tasks / seconds;
                 json.put("seconds", round3(seconds));
                 json.put("per_second", Math.round(perSecond));
                 json.put("ratio_to_raw", rawRate > 0 ? round3(perSecond / rawRate) : null);
                 json.put("last_handle_to_all_done_seconds", round3((end - handledAt) / 1e9));
-                json.put("per_second_after_assignment", Math.round(options.tasks / (seconds - assignedAfter)));
+                json.put("per_second_after_assignment", Math.round(tasks / (seconds - assignedAfter)));
             }
         } finally {
             long closeStart = System.nanoTime();
@@ -341,7 +352,7 @@ public final class WorkerBenchmark {
         }
         int transitions = db.dsl().fetchCount(TASK_TRANSITIONS);
         json.put("transition_rows", transitions);
-        json.put("transition_rows_per_task", round3((double) transitions / options.tasks));
+        json.put("transition_rows_per_task", round3((double) transitions / tasks));
         json.put("task_rows", db.dsl().fetchCount(TASKS));
         json.put("duplicates", Math.round(worker.metrics().duplicates()));
         Timer writes = meters.find("conveyor.worker.status.write").timer();
@@ -349,7 +360,7 @@ public final class WorkerBenchmark {
             json.put("status_batches", writes.count());
             json.put("status_batch_mean_ms", round3(writes.mean(TimeUnit.MILLISECONDS)));
             json.put("status_batch_max_ms", round3(writes.max(TimeUnit.MILLISECONDS)));
-            json.put("status_batch_mean_tasks", round3((double) options.tasks / writes.count()));
+            json.put("status_batch_mean_tasks", round3((double) tasks / writes.count()));
         }
         Thread.sleep(1100); // PostgreSQL publishes table statistics about once a second
         long[] scansAfter = tableScans(db, "tasks");
@@ -357,7 +368,7 @@ public final class WorkerBenchmark {
         json.put("tasks_seq_rows_read", scansAfter[1] - scansBefore[1]);
         json.put("tasks_index_scans", scansAfter[2] - scansBefore[2]);
         emit(json);
-        return done >= options.tasks ? seconds : -1;
+        return done >= tasks ? seconds : -1;
     }
 
     // ---- 4. pickup-latency --------------------------------------------------------------------
@@ -630,6 +641,8 @@ public final class WorkerBenchmark {
                 .node("bench")
                 .topicPrefix("bench.internal.")
                 .concurrency(256)
+                .statusWriters(Integer.getInteger("bench.writers", 2))
+                .maxInFlight(Integer.getInteger("bench.maxInFlight", 4096))
                 .ordering(ordering)
                 .shutdownGrace(Duration.ofSeconds(10))
                 .build();
@@ -762,14 +775,16 @@ public final class WorkerBenchmark {
 
     // ---- options ---------------------------------------------------------------------------------
 
-    private record Options(int tasks, int partitions, int rate, int latencySeconds, String latencyMode,
-            List<Ordering> orderings, int budgetSeconds, int stepTimeoutSeconds) {
+    private record Options(int tasks, int warmupTasks, int partitions, int rate, int latencySeconds,
+            String latencyMode, List<Ordering> orderings, int budgetSeconds, int stepTimeoutSeconds) {
 
         static final String USAGE = """
-                usage: bench-worker [--tasks N] [--partitions P] [--rate R] [--latency-seconds S]
+                usage: bench-worker [--tasks N] [--warmup-tasks W] [--partitions P] [--rate R] [--latency-seconds S]
                                     [--latency-mode concurrent|sequential] [--orderings key,none]
                                     [--budget-seconds B] [--step-timeout-seconds T]
                   --tasks N               tasks preloaded and drained (default 100000)
+                  --warmup-tasks W        tasks drained through a worker first, unmeasured, so the JIT has
+                                          compiled the worker before the measured drains (default 20000; 0 skips)
                   --partitions P          partitions of the benchmark topics (default 4)
                   --rate R                tasks per second in the latency workload (default 1000)
                   --latency-seconds S     how long the latency workload produces, per consumer (default 10; 0 skips it)
@@ -781,6 +796,7 @@ public final class WorkerBenchmark {
 
         static Options parse(String[] args) {
             int tasks = 100_000;
+            int warmupTasks = 20_000;
             int partitions = 4;
             int rate = 1000;
             int latencySeconds = 10;
@@ -805,6 +821,7 @@ public final class WorkerBenchmark {
                 }
                 switch (arg) {
                     case "--tasks" -> tasks = positive(arg, value, 1);
+                    case "--warmup-tasks" -> warmupTasks = positive(arg, value, 0);
                     case "--partitions" -> partitions = positive(arg, value, 1);
                     case "--rate" -> rate = positive(arg, value, 1);
                     case "--latency-seconds" -> latencySeconds = positive(arg, value, 0);
@@ -834,7 +851,7 @@ public final class WorkerBenchmark {
             if (rate > 1_000_000) {
                 throw new IllegalArgumentException("--rate must be at most 1000000");
             }
-            return new Options(tasks, partitions, rate, latencySeconds, latencyMode, orderings, budget, stepTimeout);
+            return new Options(tasks, warmupTasks, partitions, rate, latencySeconds, latencyMode, orderings, budget, stepTimeout);
         }
 
         private static int positive(String name, String value, int min) {

@@ -30,7 +30,9 @@ public final class Main implements Callable<Integer> {
             if (f != null && !Files.exists(f)) {
                 throw new ConfigException("--config", f + " does not exist");
             }
-            return ConveyorConfig.load(f, System.getenv());
+            ConveyorConfig config = ConveyorConfig.load(f, System.getenv());
+            LogFormat.apply(config.logFormat());
+            return config;
         }
     }
 

@@ -8,7 +8,6 @@ import dev.conveyor.worker.Worker;
 import dev.conveyor.worker.scheduler.ScheduleDefinition;
 import dev.conveyor.worker.scheduler.Scheduler;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.MalformedURLException;
 import java.net.URL;
@@ -36,7 +35,8 @@ public final class Node implements AutoCloseable {
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final Clock clock = Clock.systemUTC();
-    private final MeterRegistry meters = new SimpleMeterRegistry();
+    private final Metrics metrics = own(new Metrics());
+    private final MeterRegistry meters = metrics.registry();
     private Database database;
     private Extensions extensions;
     private IngressServer ingress;
@@ -49,6 +49,7 @@ public final class Node implements AutoCloseable {
 
     public Database database(ConveyorConfig config, dev.conveyor.schema.db.DbConfig db) {
         database = own(Database.openAndMigrate(db, "conveyor"));
+        metrics.bind(database);
         return database;
     }
 
@@ -84,7 +85,7 @@ public final class Node implements AutoCloseable {
     }
 
     public Scheduler scheduler(ConveyorConfig config, List<ScheduleDefinition> extra) {
-        return own(Scheduler.start(config.scheduler(extra), new Scheduler.Collaborators(database, clock)));
+        return own(Scheduler.start(config.scheduler(extra), new Scheduler.Collaborators(database, clock, meters)));
     }
 
     public IngressServer ingress(ConveyorConfig config, Set<String> extraTopics) {
@@ -94,8 +95,17 @@ public final class Node implements AutoCloseable {
     public IngressServer ingress(ConveyorConfig config, Set<String> extraTopics,
             java.util.Map<String, dev.conveyor.producer.webhooks.WebhookSource> extraWebhooks) {
         ingress = own(IngressServer.start(config.ingress(extraTopics, extraWebhooks),
-                new IngressServer.Collaborators(database, clock)));
+                new IngressServer.Collaborators(database, clock, meters, metrics::scrape)));
         return ingress;
+    }
+
+    /**
+     * For a process without the ingress (worker or scheduler roles): serves {@code GET /metrics},
+     * {@code /health/live} and {@code /health/ready} on {@code http.host:http.port}.
+     */
+    public ManagementServer management(ConveyorConfig config, String role) {
+        var http = config.ingress(Set.of());
+        return own(ManagementServer.start(http.host(), http.port(), role, database, metrics::scrape));
     }
 
     @Override

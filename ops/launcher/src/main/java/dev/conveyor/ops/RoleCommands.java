@@ -78,6 +78,7 @@ final class RoleCommands {
                 node.database(c, c.db());
                 node.extensions(extensions);
                 node.worker(c);
+                node.management(c, "worker");
             });
         }
     }
@@ -94,6 +95,7 @@ final class RoleCommands {
             return runUntilStopped("scheduler", c, node -> {
                 node.database(c, c.db());
                 node.scheduler(c, List.of());
+                node.management(c, "scheduler");
             });
         }
     }

@@ -45,6 +45,17 @@ class ConveyorConfigTest {
     }
 
     @Test
+    void logFormatIsTextOrJson() throws Exception {
+        assertThat(ConveyorConfig.load(null, Map.of()).logFormat()).isEqualTo("text");
+        assertThat(load("log: { format: json }\n", Map.of()).logFormat()).isEqualTo("json");
+        assertThat(ConveyorConfig.load(null, Map.of("CONVEYOR_LOG_FORMAT", "JSON")).logFormat()).isEqualTo("json");
+        assertThatThrownBy(() -> load("log: { format: xml }\n", Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("log.format").hasMessageContaining("text or json");
+        assertThatThrownBy(() -> load("log: { level: debug }\n", Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("log.level");
+    }
+
+    @Test
     void environmentOverridesTheFile() throws Exception {
         ConveyorConfig c = load("db: { url: 'jdbc:postgresql://db:5432/a' }\nhttp: { port: 9000 }\n",
                 Map.of("CONVEYOR_DB_URL", "jdbc:postgresql://other:5432/b", "CONVEYOR_HTTP_PORT", "9100",

@@ -61,13 +61,20 @@ class MultiProcessIT {
 
     private Process spawn(Path dir, String name, CountDownLatch readyWhen, String readyText, String... args)
             throws Exception {
+        return spawn(dir, name, Map.of(), readyWhen, readyText, args);
+    }
+
+    private Process spawn(Path dir, String name, Map<String, String> env, CountDownLatch readyWhen, String readyText,
+            String... args) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-Xmx512m");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        Process p = builder.start();
         processes.add(p);
         Path log = dir.resolve(name + ".log");
         Thread.ofVirtual().start(() -> {
@@ -136,11 +143,17 @@ class MultiProcessIT {
         CountDownLatch ingressUp = new CountDownLatch(1);
         spawn(dir, "ingress", ingressUp, "Ingress listening", main, "ingress", "--config", config.toString());
         CountDownLatch w1Up = new CountDownLatch(1);
-        Process worker1 = spawn(dir, "worker1", w1Up, "Worker started", main, "worker", "--config", config.toString());
+        // Worker and scheduler processes serve /metrics and /health on http.port: one port each on this host.
+        int worker2Port = EmbeddedKafkaBroker.freePort();
+        Process worker1 = spawn(dir, "worker1", Map.of("CONVEYOR_HTTP_PORT", Integer.toString(EmbeddedKafkaBroker.freePort())),
+                w1Up, "Worker started", main, "worker", "--config", config.toString());
         CountDownLatch w2Up = new CountDownLatch(1);
-        spawn(dir, "worker2", w2Up, "Worker started", main, "worker", "--config", config.toString());
+        spawn(dir, "worker2", Map.of("CONVEYOR_HTTP_PORT", Integer.toString(worker2Port)), w2Up, "Worker started", main,
+                "worker", "--config", config.toString());
         CountDownLatch schedUp = new CountDownLatch(1);
-        spawn(dir, "scheduler", schedUp, "Scheduler started", main, "scheduler", "--config", config.toString());
+        int schedulerPort = EmbeddedKafkaBroker.freePort();
+        spawn(dir, "scheduler", Map.of("CONVEYOR_HTTP_PORT", Integer.toString(schedulerPort)), schedUp,
+                "Scheduler started", main, "scheduler", "--config", config.toString());
         awaitReady(ingressUp, "ingress", dir);
         awaitReady(w1Up, "worker1", dir);
         awaitReady(w2Up, "worker2", dir);
@@ -180,6 +193,21 @@ class MultiProcessIT {
                      group by task_id having count(*) <> 1) x""")).as("tasks with other than one terminal transition")
                     .isZero();
         }
+
+        // Each role exposes its meters in Prometheus format.
+        String workerMetrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + worker2Port
+                + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(workerMetrics).contains("conveyor_worker_outcomes_total{", "status=\"done\"", "topic=\"orders\"",
+                "conveyor_worker_pickup_seconds_bucket", "conveyor_worker_lag{", "hikaricp_connections", "jvm_memory_used_bytes");
+        String schedulerMetrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + schedulerPort
+                + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(schedulerMetrics).contains("conveyor_scheduler_backlog", "conveyor_scheduler_lateness_seconds");
+        var schedulerReady = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + schedulerPort
+                + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(schedulerReady.statusCode()).as(schedulerReady.body()).isEqualTo(200);
+        String ingressMetrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
+                + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(ingressMetrics).contains("conveyor_http_server_requests_seconds_count{", "endpoint=\"/health\"");
     }
 
     private static long count(Connection c, String sql) throws Exception {

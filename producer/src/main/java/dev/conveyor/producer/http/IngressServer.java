@@ -17,6 +17,8 @@ import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -40,6 +42,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -70,11 +73,20 @@ public final class IngressServer implements AutoCloseable {
      *
      * @param database the process pool (idempotency keys, readiness)
      * @param clock time source
+     * @param meters where {@code conveyor.ingress.*} and {@code conveyor.http.*} meters go
+     * @param prometheus the process's metrics in Prometheus text format, served at {@code GET /metrics};
+     *     null when the process has no Prometheus registry
      */
-    public record Collaborators(Database database, Clock clock) {
+    public record Collaborators(Database database, Clock clock, MeterRegistry meters, Supplier<String> prometheus) {
         public Collaborators {
             Objects.requireNonNull(database, "database");
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(meters, "meters");
+        }
+
+        /** Without metrics: meters go to a registry nobody reads and {@code GET /metrics} answers 404. */
+        public Collaborators(Database database, Clock clock) {
+            this(database, clock, new SimpleMeterRegistry(), null);
         }
     }
 
@@ -87,11 +99,15 @@ public final class IngressServer implements AutoCloseable {
     private final ReplyListener replies;
     private final Semaphore inFlight;
     private final WebServer server;
+    private final MeterRegistry meters;
+    private final Supplier<String> prometheus;
 
     private IngressServer(IngressConfig config, Collaborators c) {
         this.config = config;
         this.clock = c.clock();
         this.database = c.database();
+        this.meters = c.meters();
+        this.prometheus = c.prometheus();
         Map<String, Object> kafka = new java.util.HashMap<>();
         // Fail fast when Kafka is down: the client gets 503 within seconds, nothing is accepted.
         kafka.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
@@ -145,7 +161,8 @@ public final class IngressServer implements AutoCloseable {
     // ---- routing ---------------------------------------------------------------------------
 
     private void routes(HttpRouting.Builder r) {
-        r.any("/v1/*", this::authenticate)
+        r.addFilter(this::timeRequest)
+                .any("/v1/*", this::authenticate)
                 .post("/v1/events/{topic}", this::postEvent)
                 .any("/v1/events/{topic}", methodNotAllowed("POST"))
                 .post("/v1/interactive/{topic}", this::postInteractive)
@@ -155,11 +172,49 @@ public final class IngressServer implements AutoCloseable {
                 .get("/v1/tasks/{id}", this::getTask)
                 .get("/health/live", (req, res) -> sendJson(res, 200, Json.emptyObject().put("status", "up")))
                 .get("/health/ready", this::ready)
+                .get("/metrics", this::metrics)
                 .error(HttpError.class, (req, res, e) -> sendError(res, e))
                 .error(Exception.class, (req, res, e) -> {
                     log.error("Unexpected failure serving {} {}", req.prologue().method().text(), req.path().path(), e);
                     sendError(res, new HttpError(500, "internal error", "the ingress failed; see its log"));
                 });
+    }
+
+    /** {@code conveyor.http.server.requests}: every request, by method, endpoint group and status. */
+    private void timeRequest(io.helidon.webserver.http.FilterChain chain, io.helidon.webserver.http.RoutingRequest req,
+            io.helidon.webserver.http.RoutingResponse res) {
+        long start = System.nanoTime();
+        try {
+            chain.proceed();
+        } finally {
+            io.micrometer.core.instrument.Timer.builder("conveyor.http.server.requests")
+                    .description("HTTP requests served by the ingress")
+                    .tag("method", req.prologue().method().text())
+                    .tag("endpoint", endpoint(req.path().path()))
+                    .tag("status", Integer.toString(res.status().code()))
+                    .register(meters)
+                    .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The endpoint group of a path: a handful of values, so the metric's cardinality stays bounded. */
+    static String endpoint(String path) {
+        for (String prefix : new String[] {"/v1/events", "/v1/interactive", "/v1/webhooks", "/v1/tasks", "/v1/stats",
+                "/metrics", "/health", "/ui"}) {
+            if (path.equals(prefix) || path.startsWith(prefix + "/")) {
+                return prefix;
+            }
+        }
+        return "other";
+    }
+
+    private void metrics(ServerRequest req, ServerResponse res) {
+        if (prometheus == null) {
+            throw new HttpError(404, "not found", "this node keeps no Prometheus registry");
+        }
+        res.status(Status.OK_200);
+        res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+        res.send(prometheus.get().getBytes(StandardCharsets.UTF_8));
     }
 
     private void authenticate(ServerRequest req, ServerResponse res) {
@@ -361,6 +416,11 @@ public final class IngressServer implements AutoCloseable {
         if (key != null) {
             idempotency.accept(scope, key, task.id());
         }
+        io.micrometer.core.instrument.Counter.builder("conveyor.ingress.accepted")
+                .description("Events accepted (acknowledged by Kafka), by topic and kind")
+                .tag("topic", task.topic()).tag("kind", task.kind().wireName())
+                .tag("delayed", Boolean.toString(deliverAt != null))
+                .register(meters).increment();
         return new Accepted(task.id(), false);
     }
 

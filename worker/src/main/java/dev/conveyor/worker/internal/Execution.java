@@ -20,6 +20,8 @@ final class Execution {
     final Route route;
     /** The stored state when the record was polled, or null when the task had no row. */
     final TaskState previous;
+    /** The Kafka record's timestamp (when it was produced), for the pickup-latency metric; -1 if none. */
+    final long recordTimestamp;
 
     volatile Instant startedAt;
     /** Set by the status writer once a {@code running} row was written for this execution. */
@@ -29,8 +31,10 @@ final class Execution {
     NextStatus next;
     Instant finishedAt;
 
-    Execution(TopicPartition partition, long offset, Task task, Route route, TaskState previous) {
+    Execution(TopicPartition partition, long offset, long recordTimestamp, Task task, Route route,
+            TaskState previous) {
         this.partition = partition;
+        this.recordTimestamp = recordTimestamp;
         this.offset = offset;
         this.task = task;
         this.route = route;

@@ -89,7 +89,16 @@ public final class Invoker {
             case INTERACTIVE -> () -> ((InteractiveExtension) route.extension()).handle(task);
             case SCHEDULED -> () -> ((ScheduledExtension) route.extension()).run(task);
         };
-        Future<Object> future = executor.submit(call);
+        Callable<Object> logged = () -> {
+            // Every log line an extension writes while it runs carries the task (SLF4J MDC).
+            TaskLogContext.set(task);
+            try {
+                return call.call();
+            } finally {
+                TaskLogContext.clear();
+            }
+        };
+        Future<Object> future = executor.submit(logged);
         try {
             Object answer = future.get(route.timeout().toNanos(), TimeUnit.NANOSECONDS);
             return new Invocation(toOutcome(route, answer), answer);

@@ -112,6 +112,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             while (!stopping) {
                 commitDurable();
                 flowControl();
+                updateLag();
                 // While paused nothing is fetched: wait for outcomes instead of blocking in poll, so
                 // the records in flight are committed (and fetching resumes) as soon as they are durable.
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(paused ? Duration.ZERO : POLL_TIMEOUT);
@@ -249,7 +250,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             duplicate(p, task, "stored " + state.status().wireName() + " at attempt " + state.attempt());
             return;
         }
-        Execution execution = new Execution(p.partition(), p.record().offset(),
+        Execution execution = new Execution(p.partition(), p.record().offset(), p.record().timestamp(),
                 task.withConfig(configs.get(route.extension().name())), route, state);
         byte[] sequenceKey = route.ordering() == Ordering.KEY ? p.record().key() : null;
         sequencer.submit(p.partition(), sequenceKey, () -> execute(execution));
@@ -269,6 +270,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     /** Runs on a virtual thread. */
     private void execute(Execution e) {
         Route route = e.route;
+        TaskLogContext.set(e.task);
         try {
             globalPermits.acquire();
             try {
@@ -288,12 +290,18 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             // Nothing above should throw; if it does, leave the record uncommitted rather than lose it.
             writer.stoppedRunning(e);
             log.error("Execution of task {} failed inside the worker; it will be redelivered", e.task.id(), t);
+        } finally {
+            TaskLogContext.clear();
         }
     }
 
     private void run(Execution e) throws Invoker.Abandoned {
         Task task = e.task;
         e.startedAt = clock.instant();
+        if (e.recordTimestamp >= 0) {
+            metrics.pickup().record(Math.max(0, e.startedAt.toEpochMilli() - e.recordTimestamp),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         writer.started(e);
         Invoker.Invocation invocation;
         if (e.route.kind() == Route.Kind.INTERACTIVE && task.deadline() != null && task.deadline().isBefore(e.startedAt)) {
@@ -390,6 +398,25 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             }
         }
         return commits;
+    }
+
+    private long lagUpdatedAt;
+
+    /** About once a second: this worker's lag per topic, from the consumer's own fetch positions (no request). */
+    private void updateLag() {
+        long now = System.nanoTime();
+        if (now - lagUpdatedAt < 1_000_000_000L) {
+            return;
+        }
+        lagUpdatedAt = now;
+        Map<String, Long> perTopic = new HashMap<>();
+        for (TopicPartition tp : consumer.assignment()) {
+            java.util.OptionalLong lag = consumer.currentLag(tp);
+            perTopic.merge(tp.topic(), lag.isPresent() ? lag.getAsLong() : 0L, Long::sum);
+        }
+        for (String topic : topics) {
+            metrics.lag(topic, perTopic.getOrDefault(topic, 0L));
+        }
     }
 
     private void flowControl() {

@@ -203,6 +203,9 @@ final class StatusWriter implements Runnable {
                 Execution e = f.execution();
                 metrics.outcome(e.task.topic(), e.next.status());
                 if (applied.contains(e.task.id())) {
+                    if (e.next.status().isTerminal() && e.task.createdAt() != null) {
+                        metrics.endToEnd().record(Duration.between(e.task.createdAt(), clock.instant()));
+                    }
                     // onFinish sees what the extension answered, or the final failure; not a retry in between.
                     if (e.invocation.answer() != null || e.next.status().isTerminal()) {
                         finished.add(e);

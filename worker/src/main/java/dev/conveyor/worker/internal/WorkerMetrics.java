@@ -18,6 +18,9 @@ public final class WorkerMetrics {
     private final Counter statusWriteFailures;
     private final Timer statusWrite;
     private final Timer execution;
+    private final Timer pickup;
+    private final Timer endToEnd;
+    private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> lag = new ConcurrentHashMap<>();
 
     public WorkerMetrics(MeterRegistry registry, Supplier<Number> inFlight) {
         this.registry = registry;
@@ -30,7 +33,15 @@ public final class WorkerMetrics {
         this.statusWrite = Timer.builder("conveyor.worker.status.write")
                 .description("Time to write one batch of outcomes").register(registry);
         this.execution = Timer.builder("conveyor.worker.execution")
-                .description("Time extensions took per execution").register(registry);
+                .description("Time extensions took per execution").publishPercentileHistogram()
+                .register(registry);
+        this.pickup = Timer.builder("conveyor.worker.pickup")
+                .description("From the record's Kafka timestamp to the start of its execution")
+                .publishPercentileHistogram().register(registry);
+        this.endToEnd = Timer.builder("conveyor.worker.end.to.end")
+                .description("From the task's creation (event time) to its outcome being durable; includes any delay "
+                        + "asked for with X-Schedule-At/In and reschedules")
+                .publishPercentileHistogram().register(registry);
         Gauge.builder("conveyor.worker.in.flight", inFlight, s -> s.get().doubleValue())
                 .description("Records between poll and commit").register(registry);
     }
@@ -39,6 +50,25 @@ public final class WorkerMetrics {
         outcomes.computeIfAbsent(topic + '\u0000' + status.wireName(), k -> Counter.builder("conveyor.worker.outcomes")
                 .description("Executions recorded, by topic and resulting status")
                 .tag("topic", topic).tag("status", status.wireName()).register(registry)).increment();
+    }
+
+    Timer pickup() {
+        return pickup;
+    }
+
+    Timer endToEnd() {
+        return endToEnd;
+    }
+
+    /** Sets the consumer lag of {@code topic} (records behind the end, summed over this worker's partitions). */
+    void lag(String topic, long records) {
+        lag.computeIfAbsent(topic, t -> {
+            java.util.concurrent.atomic.AtomicLong value = new java.util.concurrent.atomic.AtomicLong();
+            Gauge.builder("conveyor.worker.lag", value, java.util.concurrent.atomic.AtomicLong::doubleValue)
+                    .description("Records not yet consumed by this worker, by topic (its assigned partitions)")
+                    .tag("topic", t).register(registry);
+            return value;
+        }).set(records);
     }
 
     void duplicate() {

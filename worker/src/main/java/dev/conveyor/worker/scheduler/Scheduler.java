@@ -38,11 +38,18 @@ public final class Scheduler implements AutoCloseable {
      *
      * @param database the process's one pool (one of its connections is held for LISTEN)
      * @param clock time source for due times and fires
+     * @param meters where {@code conveyor.scheduler.*} meters go
      */
-    public record Collaborators(Database database, Clock clock) {
+    public record Collaborators(Database database, Clock clock, io.micrometer.core.instrument.MeterRegistry meters) {
         public Collaborators {
             Objects.requireNonNull(database, "database");
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(meters, "meters");
+        }
+
+        /** Without metrics (they go to a registry nobody reads). */
+        public Collaborators(Database database, Clock clock) {
+            this(database, clock, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         }
     }
 
@@ -56,6 +63,10 @@ public final class Scheduler implements AutoCloseable {
     private final Thread loopThread;
     private final Thread intakeThread;
     private volatile boolean stopping;
+    private final Database database;
+    private final java.util.concurrent.atomic.AtomicLong backlog = new java.util.concurrent.atomic.AtomicLong();
+    private static final Duration BACKLOG_REFRESH = Duration.ofSeconds(10);
+    private long backlogRefreshedAt;
     /** Parallel delivery transactions during a burst (each holds one connection while it runs). */
     static final int DELIVERY_THREADS = 3;
     private final java.util.concurrent.ExecutorService deliveryPool =
@@ -68,7 +79,17 @@ public final class Scheduler implements AutoCloseable {
         dev.conveyor.worker.internal.InternalTopics.ensure(config.bootstrap(), config.kafkaClient(),
                 java.util.List.of(config.delayedTopic(), config.dlqTopic(), config.traceTopic()));
         this.producer = new KafkaProducer<>(producerProperties(config));
-        this.deliveries = new Deliveries(c.database().dsl(), producer, config.node(), config.batchSize(), afterProduce);
+        io.micrometer.core.instrument.Timer lateness = io.micrometer.core.instrument.Timer
+                .builder("conveyor.scheduler.lateness")
+                .description("How late deliveries reached Kafka: acknowledgement time minus due time")
+                .publishPercentileHistogram().register(c.meters());
+        io.micrometer.core.instrument.Gauge.builder("conveyor.scheduler.backlog", backlog,
+                        java.util.concurrent.atomic.AtomicLong::doubleValue)
+                .description("Pending scheduled deliveries (future-dated and rescheduled tasks), refreshed every "
+                        + BACKLOG_REFRESH.toSeconds() + " s").register(c.meters());
+        this.database = c.database();
+        this.deliveries = new Deliveries(c.database().dsl(), producer, config.node(), config.batchSize(), afterProduce,
+                lateness);
         this.fires = new RecurringFires(c.database().dsl(), producer);
         this.listener = new DueListener(c.database().dataSource(), c.database().config().schema());
         this.intake = new DelayedIntake(new KafkaConsumer<>(consumerProperties(config)), producer,
@@ -92,12 +113,22 @@ public final class Scheduler implements AutoCloseable {
         return s;
     }
 
+    private void refreshBacklog() {
+        long now = System.nanoTime();
+        if (backlogRefreshedAt != 0 && now - backlogRefreshedAt < BACKLOG_REFRESH.toNanos()) {
+            return;
+        }
+        backlogRefreshedAt = now;
+        backlog.set(database.dsl().fetchCount(dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES));
+    }
+
     private void loop() {
         long errorDelayMs = 100;
         while (!stopping) {
             try {
                 deliverAllDue();
                 fires.fireDue(clock.instant());
+                refreshBacklog();
                 Instant next = earliest(deliveries.earliestDue(), fires.earliestFire());
                 Duration wait = config.safetyPoll();
                 if (next != null) {

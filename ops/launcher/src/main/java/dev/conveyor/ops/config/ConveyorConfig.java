@@ -48,14 +48,14 @@ public final class ConveyorConfig {
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)?");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|kb|mb|gb)?", Pattern.CASE_INSENSITIVE);
     private static final Set<String> SECTIONS = Set.of("http", "kafka", "db", "topics", "worker", "scheduler",
-            "callbacks", "notifications", "webhooks", "schedules");
+            "callbacks", "notifications", "webhooks", "schedules", "log");
     /** Scalar keys that may come from the environment. */
     private static final List<String> ENV_KEYS = List.of("http.host", "http.port", "http.max-body", "http.tokens",
             "http.interactive-timeout", "kafka.bootstrap", "kafka.topic-prefix", "db.url", "db.user", "db.password",
             "db.pool-size", "db.schema", "topics", "worker.group", "worker.node", "worker.concurrency",
             "worker.max-in-flight", "worker.timeout", "worker.ordering", "worker.max-attempts",
             "worker.reschedule-floor", "worker.slow-reschedule-floor", "worker.status-writers", "scheduler.group",
-            "scheduler.batch-size", "scheduler.safety-poll");
+            "scheduler.batch-size", "scheduler.safety-poll", "log.format");
 
     private final ObjectNode tree;
     private final boolean dbUrlGiven;
@@ -127,6 +127,7 @@ public final class ConveyorConfig {
 
     /** Builds every role's settings once, so a bad value fails at start whichever role runs. */
     private void validate() {
+        logFormat();
         db();
         worker();
         scheduler(List.of());
@@ -134,6 +135,25 @@ public final class ConveyorConfig {
     }
 
     // ---- typed sections ------------------------------------------------------------------------
+
+    /** {@code log.format}: {@code text} (default, one line per event) or {@code json} (one JSON object per line). */
+    public String logFormat() {
+        JsonNode log = tree.path("log");
+        if (!log.isMissingNode() && !log.isObject()) {
+            throw new ConfigException("log", "must be a mapping, e.g. { format: json }");
+        }
+        for (Iterator<String> it = log.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!key.equals("format")) {
+                throw new ConfigException("log." + key, "unknown key; known: [format]");
+            }
+        }
+        String format = text(log, "log.format", "format", "text").trim().toLowerCase(Locale.ROOT);
+        if (!format.equals("text") && !format.equals("json")) {
+            throw new ConfigException("log.format", "must be text or json, was '" + format + "'");
+        }
+        return format;
+    }
 
     /** True when the database was configured ({@code db.url} or {@code CONVEYOR_DB_URL}); dev mode embeds one otherwise. */
     public boolean dbUrlGiven() {

@@ -9,6 +9,7 @@ import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.schema.db.jooq.tables.records.ScheduledDeliveriesRecord;
 import dev.conveyor.schema.json.Json;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -48,6 +49,7 @@ public final class Deliveries {
     private final String node;
     private final int batchSize;
     private final Runnable afterProduce;
+    private final io.micrometer.core.instrument.Timer lateness;
 
     /**
      * @param afterProduce called after the batch was acknowledged by Kafka and before the database
@@ -55,11 +57,18 @@ public final class Deliveries {
      */
     public Deliveries(DSLContext dsl, Producer<byte[], byte[]> producer, String node, int batchSize,
             Runnable afterProduce) {
+        this(dsl, producer, node, batchSize, afterProduce, null);
+    }
+
+    /** @param lateness records, per delivered row, acknowledgement time minus due time (null: not recorded) */
+    public Deliveries(DSLContext dsl, Producer<byte[], byte[]> producer, String node, int batchSize,
+            Runnable afterProduce, io.micrometer.core.instrument.Timer lateness) {
         this.dsl = dsl;
         this.producer = producer;
         this.node = node;
         this.batchSize = batchSize;
         this.afterProduce = afterProduce;
+        this.lateness = lateness;
     }
 
     /** Delivers one batch of rows due at {@code now}; returns how many were delivered. */
@@ -81,6 +90,12 @@ public final class Deliveries {
             // both sides locking the same task rows in opposite orders (a deadlock).
             markQueued(t, due, now);
             produceAll(due);
+            if (lateness != null) {
+                Instant acked = Instant.now();
+                for (ScheduledDeliveriesRecord d : due) {
+                    lateness.record(Duration.between(d.getDueAt(), acked));
+                }
+            }
             afterProduce.run();
             t.deleteFrom(SCHEDULED_DELIVERIES)
                     .where(SCHEDULED_DELIVERIES.ID.in(due.stream().map(ScheduledDeliveriesRecord::getId).toList()))

@@ -1,19 +1,25 @@
 package dev.conveyor.ops;
 
 import dev.conveyor.schema.db.Database;
+import dev.conveyor.schema.json.Json;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP endpoints of a process that runs no ingress ({@code conveyor worker},
  * {@code conveyor scheduler}): {@code GET /metrics} (Prometheus text), {@code /health/live} and
- * {@code /health/ready} (the database answers), on {@code http.host:http.port}. Nothing else is
+ * {@code /health/ready} (the database and Kafka answer; 503 naming what is down), on {@code http.host:http.port}. Nothing else is
  * served, so no token is needed.
  */
 public final class ManagementServer implements AutoCloseable {
@@ -21,12 +27,20 @@ public final class ManagementServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ManagementServer.class);
 
     private final WebServer server;
+    private final Admin admin;
 
-    private ManagementServer(WebServer server) {
+    private ManagementServer(WebServer server, Admin admin) {
         this.server = server;
+        this.admin = admin;
     }
 
-    static ManagementServer start(String host, int port, String role, Database database, Supplier<String> scrape) {
+    static ManagementServer start(String host, int port, String role, Database database, Supplier<String> scrape,
+            String bootstrap, Map<String, Object> kafkaClient) {
+        Map<String, Object> props = new HashMap<>(kafkaClient);
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000);
+        Admin admin = Admin.create(props);
         WebServer server = WebServer.builder()
                 .host(host)
                 .port(port)
@@ -37,18 +51,29 @@ public final class ManagementServer implements AutoCloseable {
                         })
                         .get("/health/live", (req, res) -> json(res, 200, "{\"status\":\"up\",\"role\":\"" + role + "\"}"))
                         .get("/health/ready", (req, res) -> {
+                            var body = Json.emptyObject().put("role", role);
+                            boolean ok = true;
                             try {
                                 database.dsl().selectOne().fetch();
-                                json(res, 200, "{\"status\":\"ready\",\"role\":\"" + role + "\",\"database\":\"up\"}");
+                                body.put("database", "up");
                             } catch (RuntimeException e) {
-                                json(res, 503, dev.conveyor.schema.json.Json.emptyObject().put("status", "not ready")
-                                        .put("role", role).put("database", "down: " + e.getMessage()).toString());
+                                ok = false;
+                                body.put("database", "down: " + e.getMessage());
                             }
+                            try {
+                                admin.describeCluster().nodes().get(3, TimeUnit.SECONDS);
+                                body.put("kafka", "up");
+                            } catch (Exception e) {
+                                ok = false;
+                                body.put("kafka", "down: " + (e.getCause() != null ? e.getCause() : e));
+                            }
+                            body.put("status", ok ? "ready" : "not ready");
+                            json(res, ok ? 200 : 503, body.toString());
                         }))
                 .build()
                 .start();
         log.info("{} metrics and health on http://{}:{}/metrics", role, host, server.port());
-        return new ManagementServer(server);
+        return new ManagementServer(server, admin);
     }
 
     public int port() {
@@ -64,5 +89,6 @@ public final class ManagementServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        admin.close(java.time.Duration.ofSeconds(2));
     }
 }

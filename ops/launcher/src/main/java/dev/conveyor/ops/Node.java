@@ -105,7 +105,8 @@ public final class Node implements AutoCloseable {
      */
     public ManagementServer management(ConveyorConfig config, String role) {
         var http = config.ingress(Set.of());
-        return own(ManagementServer.start(http.host(), http.port(), role, database, metrics::scrape));
+        return own(ManagementServer.start(http.host(), http.port(), role, database, metrics::scrape, config.bootstrap(),
+                config.kafkaClient()));
     }
 
     @Override

@@ -166,13 +166,16 @@ final class DevCommand implements Callable<Integer> {
         out.println("  HTTP            " + http);
         out.println("  Kafka bootstrap " + bootstrap);
         out.println("  JDBC            " + jdbc);
-        out.println("  Dashboard       " + http + "/ui/  (arrives with the operators' view)");
+        out.println("  Dashboard       " + http + "/ui/");
+        out.println("  Metrics         " + http + "/metrics");
         out.println("  Topics          " + topics);
         out.println();
         out.println("Try:");
         out.println("  curl -s -X POST " + http + "/v1/events/orders -H 'Content-Type: application/json' \\");
         out.println("       -d '{\"orderId\":\"o-1\",\"items\":[{\"sku\":\"A-1\",\"qty\":2}]}'");
         out.println("  curl -s " + http + "/v1/tasks/<id from the answer above>");
+        out.println("  curl -s '" + http + "/v1/tasks?status=done&limit=5'");
+        out.println("  ops/bin/conveyor stats");
         out.println("  curl -s -X POST " + http + "/v1/interactive/quotes -H 'Content-Type: application/json' \\");
         out.println("       -d '{\"sku\":\"B-2\",\"qty\":2}'");
         out.println("  curl -s -X POST " + http + "/v1/events/orders -H 'Content-Type: application/json' \\");

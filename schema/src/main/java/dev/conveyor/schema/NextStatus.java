@@ -36,6 +36,8 @@ public record NextStatus(TaskStatus status, Duration countdown, String output, S
      *       map to {@code done}, {@code failed}, {@code skipped}, keeping the output;</li>
      *   <li>{@code reschedule}/{@code slowProcessReschedule} map to {@code rescheduled} with the
      *       countdown raised to its floor; they never use up attempts;</li>
+     *   <li>an open circuit breaker ({@link Outcome.CircuitOpen}) reschedules for the breaker's
+     *       wait without using up an attempt (reason {@code circuit open});</li>
      *   <li>an exception or timeout is a failed execution: while fewer than
      *       {@code policy.maxAttempts()} executions have failed, the task is {@code rescheduled}
      *       after the backoff delay; the last one makes it {@code failed} with the message as output.</li>
@@ -73,6 +75,10 @@ public record NextStatus(TaskStatus status, Duration countdown, String output, S
             case Outcome.Threw t -> failedExecution(t.message(), attempt, reschedules, policy, random);
             case Outcome.TimedOut t -> failedExecution("timed out after " + t.timeout(), attempt, reschedules, policy,
                     random);
+            // Not an execution: no attempt used, no output replaced; the floor does not apply (the
+            // breaker's wait is the operator's choice).
+            case Outcome.CircuitOpen c -> new NextStatus(TaskStatus.RESCHEDULED, c.openFor(), "circuit open",
+                    "circuit open; retry in " + c.openFor(), true);
         };
     }
 

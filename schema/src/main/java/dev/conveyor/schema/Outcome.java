@@ -9,7 +9,8 @@ import java.util.Objects;
  * edge), and {@link NextStatus#of} turns it into the status to record.
  */
 public sealed interface Outcome
-        permits Outcome.Background, Outcome.Interactive, Outcome.Scheduled, Outcome.Threw, Outcome.TimedOut {
+        permits Outcome.Background, Outcome.Interactive, Outcome.Scheduled, Outcome.Threw, Outcome.TimedOut,
+        Outcome.CircuitOpen {
 
     /** A background or webhook extension answered. */
     record Background(TaskResult result) implements Outcome {
@@ -44,6 +45,16 @@ public sealed interface Outcome
     record TimedOut(Duration timeout) implements Outcome {
         public TimedOut {
             Objects.requireNonNull(timeout, "timeout");
+        }
+    }
+
+    /**
+     * The task was not run: its topic's circuit breaker is open for {@code openFor} more. It is
+     * rescheduled for that long without using up an attempt.
+     */
+    record CircuitOpen(Duration openFor) implements Outcome {
+        public CircuitOpen {
+            Objects.requireNonNull(openFor, "openFor");
         }
     }
 

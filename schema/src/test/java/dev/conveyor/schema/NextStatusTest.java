@@ -29,6 +29,17 @@ class NextStatusTest {
     }
 
     @Test
+    void anOpenCircuitReschedulesForTheWaitWithoutUsingAnAttempt() {
+        NextStatus open = next(new Outcome.CircuitOpen(Duration.ofSeconds(7)), 4, 3);
+        assertThat(open.status()).isEqualTo(TaskStatus.RESCHEDULED);
+        assertThat(open.countdown()).as("not raised to the reschedule floor").isEqualTo(Duration.ofSeconds(7));
+        assertThat(open.requestedReschedule()).isTrue();
+        assertThat(open.reason()).startsWith("circuit open");
+        // Even with every attempt but one used by failures, an open circuit never fails the task.
+        assertThat(next(new Outcome.CircuitOpen(Duration.ofSeconds(7)), 5, 0).status()).isEqualTo(TaskStatus.RESCHEDULED);
+    }
+
+    @Test
     void rescheduleIsRaisedToTheFloorAndDoesNotUseAttempts() {
         NextStatus shortOne = next(Outcome.of(TaskResult.reschedule(Duration.ofSeconds(5))), 1, 0);
         assertThat(shortOne.status()).isEqualTo(TaskStatus.RESCHEDULED);

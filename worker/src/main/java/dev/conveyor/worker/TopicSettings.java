@@ -13,9 +13,16 @@ import java.time.Duration;
  * @param concurrency {@code concurrency}
  * @param maxAttempts {@code max-attempts}
  * @param backoff {@code backoff}
+ * @param rate {@code rate}, e.g. {@code 100/s} (Resilience4j rate limiter)
+ * @param circuitBreaker {@code circuit-breaker} (Resilience4j circuit breaker)
  */
 public record TopicSettings(Duration timeout, Ordering ordering, Integer concurrency, Integer maxAttempts,
-        Backoff backoff) {
+        Backoff backoff, RateLimit rate, CircuitBreakerSettings circuitBreaker) {
+
+    /** Without a rate limit or circuit breaker. */
+    public TopicSettings(Duration timeout, Ordering ordering, Integer concurrency, Integer maxAttempts, Backoff backoff) {
+        this(timeout, ordering, concurrency, maxAttempts, backoff, null, null);
+    }
 
     public TopicSettings {
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
@@ -31,6 +38,6 @@ public record TopicSettings(Duration timeout, Ordering ordering, Integer concurr
 
     /** No overrides. */
     public static TopicSettings none() {
-        return new TopicSettings(null, null, null, null, null);
+        return new TopicSettings(null, null, null, null, null, null, null);
     }
 }

@@ -33,6 +33,8 @@ import java.util.Objects;
  *     (shorter ones only appear in the history) ({@code worker.running-mark-after}, default 250 ms)
  * @param configRefresh how often extension configs are re-read ({@code worker.config-refresh}, default 5 s)
  * @param shutdownGrace how long closing waits for running executions ({@code worker.shutdown-grace}, default 30 s)
+ * @param rate default rate limit of every topic ({@code worker.rate}, e.g. {@code 100/s}; null: none)
+ * @param circuitBreaker default circuit breaker of every topic ({@code worker.circuit-breaker}; null: none)
  */
 public record WorkerConfig(
         String bootstrap,
@@ -51,7 +53,9 @@ public record WorkerConfig(
         int statusWriters,
         Duration runningMarkAfter,
         Duration configRefresh,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        RateLimit rate,
+        CircuitBreakerSettings circuitBreaker) {
 
     public static final String DEFAULT_GROUP = "conveyor-workers";
     public static final String DEFAULT_TOPIC_PREFIX = "conveyor.";
@@ -118,6 +122,8 @@ public record WorkerConfig(
         b.runningMarkAfter = runningMarkAfter;
         b.configRefresh = configRefresh;
         b.shutdownGrace = shutdownGrace;
+        b.rate = rate;
+        b.circuitBreaker = circuitBreaker;
         return b;
     }
 
@@ -183,6 +189,8 @@ public record WorkerConfig(
         private Duration runningMarkAfter = Duration.ofMillis(250);
         private Duration configRefresh = Duration.ofSeconds(5);
         private Duration shutdownGrace = Duration.ofSeconds(30);
+        private RateLimit rate;
+        private CircuitBreakerSettings circuitBreaker;
 
         private Builder(String bootstrap) {
             this.bootstrap = bootstrap;
@@ -204,12 +212,14 @@ public record WorkerConfig(
         public Builder runningMarkAfter(Duration v) { this.runningMarkAfter = v; return this; }
         public Builder configRefresh(Duration v) { this.configRefresh = v; return this; }
         public Builder shutdownGrace(Duration v) { this.shutdownGrace = v; return this; }
+        public Builder rate(RateLimit v) { this.rate = v; return this; }
+        public Builder circuitBreaker(CircuitBreakerSettings v) { this.circuitBreaker = v; return this; }
 
         /** @throws IllegalArgumentException naming the key of an invalid value */
         public WorkerConfig build() {
             return new WorkerConfig(bootstrap, kafkaClient, topicPrefix, group, node, concurrency, maxInFlight,
                     timeout, ordering, retry, topics, subscribe, statusBatchSize, statusWriters, runningMarkAfter, configRefresh,
-                    shutdownGrace);
+                    shutdownGrace, rate, circuitBreaker);
         }
     }
 }

@@ -45,6 +45,31 @@ class ConveyorConfigTest {
     }
 
     @Test
+    void rateLimitsAndCircuitBreakersPerTopicWithWorkerDefaults() throws Exception {
+        ConveyorConfig c = load("""
+                worker:
+                  rate: 50/m
+                  circuit-breaker: { failure-rate: 25, window: 10, wait: 5s }
+                  topics:
+                    orders: { rate: 100/s, circuit-breaker: { window: 4 } }
+                """, Map.of());
+        assertThat(c.worker().rate()).isEqualTo(new dev.conveyor.worker.RateLimit(50, Duration.ofMinutes(1)));
+        assertThat(c.worker().circuitBreaker()).isEqualTo(new dev.conveyor.worker.CircuitBreakerSettings(25, 10,
+                Duration.ofSeconds(5)));
+        var orders = c.worker().topics().get("orders");
+        assertThat(orders.rate()).isEqualTo(new dev.conveyor.worker.RateLimit(100, Duration.ofSeconds(1)));
+        assertThat(orders.circuitBreaker()).isEqualTo(new dev.conveyor.worker.CircuitBreakerSettings(50, 4,
+                Duration.ofSeconds(30)));
+        assertThatThrownBy(() -> load("worker: { topics: { orders: { rate: fast } } }\n", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("worker.topics.orders.rate")
+                .hasMessageContaining("100/s");
+        assertThatThrownBy(() -> load("worker: { circuit-breaker: { failure-rate: 150 } }\n", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("failure-rate");
+        assertThatThrownBy(() -> load("worker: { circuit-breaker: { treshold: 5 } }\n", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("worker.circuit-breaker.treshold");
+    }
+
+    @Test
     void logFormatIsTextOrJson() throws Exception {
         assertThat(ConveyorConfig.load(null, Map.of()).logFormat()).isEqualTo("text");
         assertThat(load("log: { format: json }\n", Map.of()).logFormat()).isEqualTo("json");

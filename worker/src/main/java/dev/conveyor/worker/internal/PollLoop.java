@@ -272,6 +272,10 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         Route route = e.route;
         TaskLogContext.set(e.task);
         try {
+            // Over the topic's rate the task waits here, before taking a concurrency slot.
+            if (route.rateLimiter() != null && !route.rateLimiter().acquirePermission()) {
+                throw new InterruptedException("stopped while waiting for the rate limiter");
+            }
             globalPermits.acquire();
             try {
                 route.permits().acquire();
@@ -307,8 +311,19 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         if (e.route.kind() == Route.Kind.INTERACTIVE && task.deadline() != null && task.deadline().isBefore(e.startedAt)) {
             invocation = new Invoker.Invocation(new Outcome.Threw("DeadlineExceeded",
                     "the caller's deadline " + task.deadline() + " passed before the task started"), null);
+        } else if (e.route.breaker() != null && !e.route.breaker().tryAcquirePermission()) {
+            invocation = circuitOpen(e.route);
         } else {
-            invocation = Invoker.invoke(e.route, task, executions);
+            long t0 = System.nanoTime();
+            try {
+                invocation = Invoker.invoke(e.route, task, executions);
+            } catch (Invoker.Abandoned abandoned) {
+                if (e.route.breaker() != null) {
+                    e.route.breaker().releasePermission();
+                }
+                throw abandoned;
+            }
+            recordForBreaker(e.route, invocation.outcome(), System.nanoTime() - t0);
         }
         if (aborted || (stopping && invocation.outcome() instanceof Outcome.Threw t
                 && t.exceptionType().equals(InterruptedException.class.getName()))) {
@@ -324,6 +339,40 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         writer.stoppedRunning(e);
         writer.reply(e);
         writer.submit(new WriterEvent.Finished(e));
+    }
+
+    /** The task is not run: background tasks are rescheduled for the breaker's wait, interactive ones answered at once. */
+    private static Invoker.Invocation circuitOpen(Route route) {
+        Duration wait = Duration.ofMillis(route.breaker().getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState()
+                .apply(1));
+        if (route.kind() == Route.Kind.INTERACTIVE) {
+            return new Invoker.Invocation(new Outcome.Threw("CircuitBreakerOpen", "circuit open for topic "
+                    + route.topic() + "; the extension was not called"), null);
+        }
+        return new Invoker.Invocation(new Outcome.CircuitOpen(wait), null);
+    }
+
+    /** Exceptions and timeouts count as failures; answers (including fail and skip) as successes. */
+    private static void recordForBreaker(Route route, Outcome outcome, long nanos) {
+        if (route.breaker() == null) {
+            return;
+        }
+        switch (outcome) {
+            case Outcome.Threw t -> route.breaker().onError(nanos, java.util.concurrent.TimeUnit.NANOSECONDS,
+                    new ExtensionFailure(t.exceptionType() + ": " + t.message()));
+            case Outcome.TimedOut t -> route.breaker().onError(nanos, java.util.concurrent.TimeUnit.NANOSECONDS,
+                    new ExtensionFailure("timed out after " + t.timeout()));
+            default -> route.breaker().onSuccess(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** What the circuit breaker is told when an execution failed (it needs a Throwable). */
+    private static final class ExtensionFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ExtensionFailure(String message) {
+            super(message, null, false, false);
+        }
     }
 
     private Map<UUID, TaskState> loadStates(Collection<UUID> ids) {

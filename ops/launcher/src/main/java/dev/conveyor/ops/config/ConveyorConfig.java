@@ -10,6 +10,8 @@ import dev.conveyor.schema.Backoff;
 import dev.conveyor.schema.RetryPolicy;
 import dev.conveyor.schema.db.DbConfig;
 import dev.conveyor.schema.json.Json;
+import dev.conveyor.worker.CircuitBreakerSettings;
+import dev.conveyor.worker.RateLimit;
 import dev.conveyor.worker.TopicSettings;
 import dev.conveyor.worker.WorkerConfig;
 import dev.conveyor.worker.scheduler.ScheduleDefinition;
@@ -227,7 +229,9 @@ public final class ConveyorConfig {
                     .retry(retry)
                     .topics(perTopic)
                     .subscribe(topics())
-                    .statusWriters(integer(w, k + "status-writers", "status-writers", 2));
+                    .statusWriters(integer(w, k + "status-writers", "status-writers", 2))
+                    .rate(rate(w, k + "rate"))
+                    .circuitBreaker(circuitBreaker(w.get("circuit-breaker"), k + "circuit-breaker"));
             String node = text(w, k + "node", "node", null);
             if (node != null) {
                 b.node(node);
@@ -245,7 +249,45 @@ public final class ConveyorConfig {
                     ordering(t.get("ordering"), key + ".ordering", null),
                     t.has("concurrency") ? integer(t, key + ".concurrency", "concurrency", 0) : null,
                     t.has("max-attempts") ? integer(t, key + ".max-attempts", "max-attempts", 0) : null,
-                    t.has("backoff") ? backoff(t.get("backoff"), key + ".backoff", null) : null);
+                    t.has("backoff") ? backoff(t.get("backoff"), key + ".backoff", null) : null,
+                    rate(t, key + ".rate"),
+                    circuitBreaker(t.get("circuit-breaker"), key + ".circuit-breaker"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, e.getMessage());
+        }
+    }
+
+    /** {@code rate: 100/s} (also {@code /m}, {@code /h}); null when absent. */
+    private static RateLimit rate(JsonNode section, String key) {
+        String text = text(section, key, "rate", null);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return RateLimit.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, e.getMessage());
+        }
+    }
+
+    /** {@code circuit-breaker: { failure-rate: 50, window: 20, wait: 30s }}; null when absent. */
+    private static CircuitBreakerSettings circuitBreaker(JsonNode cb, String key) {
+        if (cb == null || cb.isNull() || cb.isMissingNode()) {
+            return null;
+        }
+        if (!cb.isObject()) {
+            throw new ConfigException(key, "must be a mapping, e.g. { failure-rate: 50, window: 20, wait: 30s }");
+        }
+        for (Iterator<String> it = cb.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!Set.of("failure-rate", "window", "wait").contains(field)) {
+                throw new ConfigException(key + "." + field, "unknown key; known: [failure-rate, window, wait]");
+            }
+        }
+        CircuitBreakerSettings d = CircuitBreakerSettings.defaults();
+        try {
+            return new CircuitBreakerSettings(integer(cb, key + ".failure-rate", "failure-rate", d.failureRate()),
+                    integer(cb, key + ".window", "window", d.window()), duration(cb, key + ".wait", "wait", d.openFor()));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(key, e.getMessage());
         }

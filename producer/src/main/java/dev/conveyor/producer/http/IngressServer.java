@@ -155,6 +155,7 @@ public final class IngressServer implements AutoCloseable {
                 .get("/v1/tasks/{id}", this::getTask)
                 .get("/health/live", (req, res) -> sendJson(res, 200, Json.emptyObject().put("status", "up")))
                 .get("/health/ready", this::ready)
+                .register(new Dashboard())
                 .error(HttpError.class, (req, res, e) -> sendError(res, e))
                 .error(Exception.class, (req, res, e) -> {
                     log.error("Unexpected failure serving {} {}", req.prologue().method().text(), req.path().path(), e);

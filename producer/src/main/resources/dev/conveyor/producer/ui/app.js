@@ -110,6 +110,20 @@
     return n < 10 ? '0' + n : String(n);
   }
 
+  /** Like {@link time}, shorter for tables: the time of day for today, else date and minutes. */
+  function shortTime(iso) {
+    var el = time(iso);
+    var d = new Date(iso);
+    if (iso && !isNaN(d.getTime())) {
+      var today = new Date();
+      el.textContent = d.toDateString() === today.toDateString()
+        ? pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds())
+        : d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + ':' +
+          pad(d.getMinutes());
+    }
+    return el;
+  }
+
   /** An RFC 3339 instant shown in the browser's time zone, the exact UTC value on hover. */
   function time(iso) {
     if (!iso) {
@@ -516,14 +530,14 @@
     }
     function input(name, type, placeholder) {
       return h('input', { type: type, name: name, id: 'filter-' + name, 'data-testid': 'filter-' + name,
-        placeholder: placeholder, value: type === 'datetime-local' ? toLocalInput(filters[name]) : filters[name] });
+        placeholder: placeholder, step: type === 'datetime-local' ? 1 : null, value: type === 'datetime-local' ? toLocalInput(filters[name]) : filters[name] });
     }
     var form = h('form', { 'class': 'filters', id: 'filters', 'data-testid': 'filters' },
       field('Status', 'status', select('status', statusOptions)),
       field('Topic', 'topic', input('topic', 'text', 'any')),
       field('Kind', 'kind', select('kind', [''].concat(KINDS))),
       field('Created since', 'since', input('since', 'datetime-local')),
-      field('until', 'until', input('until', 'datetime-local')),
+      field('Created before', 'until', input('until', 'datetime-local')),
       field('Id prefix or idempotency key', 'q', input('q', 'search', 'e.g. 0195f3a2')),
       h('div', { 'class': 'filter-actions' },
         h('button', { type: 'submit', 'data-testid': 'filter-apply' }, 'Apply'),
@@ -602,12 +616,13 @@
         String(t.id).substring(0, 8))),
       h('td', null, t.topic),
       h('td', null, dash(t.kind)),
-      h('td', { 'class': 'clip', title: t.type || '' }, dash(t.type)),
+      h('td', { title: t.type || '' }, h('span', { 'class': 'clip' }, dash(t.type))),
       h('td', null, badge(t.status)),
       h('td', { 'class': 'num', 'data-testid': 'task-attempt' }, t.attempt),
-      h('td', { 'class': 'nowrap' }, time(t.createdAt)),
-      h('td', { 'class': 'nowrap' }, time(t.updatedAt)),
-      h('td', { 'class': 'output', title: t.output || '' }, excerpt(t.output, 80)));
+      h('td', { 'class': 'nowrap' }, shortTime(t.createdAt)),
+      h('td', { 'class': 'nowrap' }, shortTime(t.updatedAt)),
+      h('td', { title: t.output || '', 'data-testid': 'task-output-excerpt' },
+        h('span', { 'class': 'clip output' }, excerpt(t.output, 120))));
   }
 
   // ---- task detail ----------------------------------------------------------------------------

@@ -30,6 +30,9 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
@@ -120,6 +123,21 @@ class DashboardBrowserIT {
             database.close();
         }
     }
+
+    /** A failing test leaves a picture of the page it gave up on. */
+    @RegisterExtension
+    final TestWatcher screenshotOnFailure = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            if (driver != null) {
+                try {
+                    screenshot("dashboard-failed-" + context.getRequiredTestMethod().getName() + ".png");
+                } catch (IOException | RuntimeException e) {
+                    cause.addSuppressed(e);
+                }
+            }
+        }
+    };
 
     // ---- tests -----------------------------------------------------------------------------------
 
@@ -265,8 +283,15 @@ class DashboardBrowserIT {
         Object height = ((JavascriptExecutor) driver).executeScript(
                 "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)");
         Dimension before = driver.manage().window().getSize();
-        driver.manage().window().setSize(new Dimension(1280, (int) Math.min(4000, ((Number) height).longValue() + 120)));
+        long wanted = Math.min(4000, ((Number) height).longValue());
+        driver.manage().window().setSize(new Dimension(1280, (int) wanted + 200));
         try {
+            try {
+                new WebDriverWait(driver, Duration.ofSeconds(3)).until(d -> ((Number) ((JavascriptExecutor) d)
+                        .executeScript("return window.innerHeight")).longValue() >= wanted);
+            } catch (org.openqa.selenium.TimeoutException e) {
+                // A window that cannot grow that far still gives a useful (scrolled) picture.
+            }
             Files.createDirectories(SCREENSHOTS);
             Files.write(SCREENSHOTS.resolve(name), driver.getScreenshotAs(OutputType.BYTES));
         } finally {

@@ -173,7 +173,13 @@ public final class IngressServer implements AutoCloseable {
                 .get("/health/live", (req, res) -> sendJson(res, 200, Json.emptyObject().put("status", "up")))
                 .get("/health/ready", this::ready)
                 .get("/metrics", this::metrics)
+                .register(new Dashboard())
                 .error(HttpError.class, (req, res, e) -> sendError(res, e))
+                // Helidon's own (no route matched, bad request line): its status, our JSON shape.
+                .error(io.helidon.http.HttpException.class, (req, res, e) -> sendError(res, new HttpError(
+                        e.status().code(), e.status().reasonPhrase().toLowerCase(java.util.Locale.ROOT),
+                        e.status().code() == 404 ? "no such endpoint: " + req.prologue().method().text() + " "
+                                + req.path().path() : e.getMessage())))
                 .error(Exception.class, (req, res, e) -> {
                     log.error("Unexpected failure serving {} {}", req.prologue().method().text(), req.path().path(), e);
                     sendError(res, new HttpError(500, "internal error", "the ingress failed; see its log"));

@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 
 /** {@code conveyor stats}: {@code GET /v1/stats} as a table and a few lines. */
 @Command(name = "stats", mixinStandardHelpOptions = true,
-        description = {"Task counts per topic and status (zero columns left out), consumer lag, the oldest queued "
-                + "task's age, the scheduled backlog and tasks finished/failed per minute over the last minutes.",
+        description = {"Task counts per topic and status, consumer lag, queue age, scheduled backlog, throughput.",
+                "Statuses with no task anywhere are left out of the table; throughput is tasks finished and failed "
+                        + "per minute over the last minutes, oldest first.",
                 "Example: watch -n 5 conveyor stats"},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {ExitCodes.HELP_0, ExitCodes.HELP_1, ExitCodes.HELP_2, ExitCodes.HELP_3, ExitCodes.HELP_4,

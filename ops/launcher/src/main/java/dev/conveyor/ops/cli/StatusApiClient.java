@@ -71,8 +71,10 @@ final class StatusApiClient {
             throw ApiException.unavailable("timeout", endpoint.baseUrl() + " did not answer " + method + " "
                     + pathOnly(pathAndQuery) + " within " + REQUEST_TIMEOUT.toSeconds() + " s");
         } catch (ConnectException e) {
+            String why = reason(e);
             throw ApiException.unavailable("unreachable", "cannot connect to " + endpoint.baseUrl() + " ("
-                    + reason(e) + "); is the ingress running? (--url, CONVEYOR_URL)");
+                    + (why.equals("ConnectException") ? "connection refused" : why)
+                    + "); is the ingress running there? (--url, CONVEYOR_URL)");
         } catch (IOException e) {
             throw ApiException.unavailable("unreachable", method + " " + endpoint.baseUrl() + pathOnly(pathAndQuery)
                     + " failed: " + reason(e));

@@ -44,8 +44,8 @@ public final class TasksCommand implements Runnable {
                     ExitCodes.HELP_5, ExitCodes.HELP_6})
     static final class ListTasks extends ApiCommand {
 
-        @Option(names = "--status", paramLabel = "S[,S...]", split = ",",
-                description = "Only these statuses: queued, running, done, failed, skipped, rescheduled, cancelled, dead.")
+        @Option(names = "--status", paramLabel = "S", split = ",",
+                description = "Only these statuses (comma-separated or repeated): queued, running, done, failed, skipped, rescheduled, cancelled, dead.")
         List<String> statuses;
 
         @Option(names = "--topic", paramLabel = "T", description = "Only this topic (exact).")

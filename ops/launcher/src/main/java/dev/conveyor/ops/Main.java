@@ -1,5 +1,7 @@
 package dev.conveyor.ops;
 
+import dev.conveyor.ops.cli.StatsCommand;
+import dev.conveyor.ops.cli.TasksCommand;
 import dev.conveyor.ops.config.ConfigException;
 import dev.conveyor.ops.config.ConveyorConfig;
 import java.nio.file.Files;
@@ -13,16 +15,17 @@ import picocli.CommandLine.Option;
 @Command(name = "conveyor", mixinStandardHelpOptions = true, version = "conveyor 0.1.0-SNAPSHOT",
         description = "Kafka-backed background task processor with PostgreSQL status tables.",
         subcommands = {DevCommand.class, RoleCommands.Ingress.class, RoleCommands.WorkerRole.class,
-                RoleCommands.SchedulerRole.class, RoleCommands.Migrate.class, PublishCommand.class})
+                RoleCommands.SchedulerRole.class, RoleCommands.Migrate.class, PublishCommand.class,
+                TasksCommand.class, StatsCommand.class})
 public final class Main implements Callable<Integer> {
 
     /** Options every command takes. */
-    static final class ConfigOption {
+    public static final class ConfigOption {
         @Option(names = "--config", paramLabel = "FILE",
                 description = "Configuration file (default: ./conveyor.yaml when present). CONVEYOR_* variables override it.")
         Path file;
 
-        ConveyorConfig load() {
+        public ConveyorConfig load() {
             Path f = file;
             if (f == null && Files.exists(Path.of("conveyor.yaml"))) {
                 f = Path.of("conveyor.yaml");

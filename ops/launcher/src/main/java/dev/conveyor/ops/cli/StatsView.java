@@ -1,0 +1,161 @@
+package dev.conveyor.ops.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** {@code GET /v1/stats} on a terminal: counts per topic, then the queue's health in a few lines. */
+final class StatsView {
+
+    /** The statuses in the order of a task's life; a status the API adds later follows them. */
+    static final List<String> STATUSES = List.of("queued", "running", "rescheduled", "done", "failed", "skipped",
+            "cancelled", "dead");
+
+    private StatsView() {}
+
+    static String render(JsonNode stats) {
+        JsonNode totals = stats.path("totals");
+        List<String> columns = nonZeroStatuses(stats);
+        List<String> headers = new ArrayList<>();
+        headers.add("TOPIC");
+        columns.forEach(s -> headers.add(s.toUpperCase(Locale.ROOT)));
+        headers.add("LAG");
+        Table table = new Table(headers.toArray(String[]::new));
+        for (int i = 1; i < headers.size(); i++) {
+            table.alignRight(i);
+        }
+        for (JsonNode topic : stats.path("topics")) {
+            table.row(row(TaskViews.text(topic, "topic"), topic.path("counts"), columns, topic.get("lag")));
+        }
+        table.row(row("TOTAL", totals, columns, stats.path("lag").get("total")));
+        StringBuilder out = new StringBuilder(table.render()).append('\n');
+
+        List<String[]> lines = new ArrayList<>();
+        lines.add(new String[] {"oldest queued", oldestQueued(stats)});
+        lines.add(new String[] {"scheduled", scheduled(stats.path("scheduled"))});
+        lines.add(new String[] {"consumer lag", lag(stats.path("lag"))});
+        JsonNode throughput = stats.path("throughput");
+        if (!throughput.isEmpty()) {
+            lines.add(new String[] {"finished/min", perMinute(throughput, "finished")});
+            lines.add(new String[] {"failed/min", perMinute(throughput, "failed")});
+            lines.add(new String[] {"", throughputSummary(throughput)});
+        }
+        lines.add(new String[] {"as of", TaskViews.time(TaskViews.text(stats, "at"))});
+        for (String[] line : lines) {
+            out.append(String.format("%-14s %s", line[0], line[1] == null ? "-" : line[1]).stripTrailing())
+                    .append('\n');
+        }
+        return out.toString();
+    }
+
+    /** The statuses with a non-zero total (or, lacking totals, a non-zero count in some topic). */
+    static List<String> nonZeroStatuses(JsonNode stats) {
+        Set<String> seen = new LinkedHashSet<>(STATUSES);
+        List<JsonNode> countSets = new ArrayList<>();
+        countSets.add(stats.path("totals"));
+        stats.path("topics").forEach(t -> countSets.add(t.path("counts")));
+        countSets.forEach(c -> c.fieldNames().forEachRemaining(seen::add));
+        List<String> out = new ArrayList<>();
+        for (String status : seen) {
+            if (countSets.stream().anyMatch(c -> c.path(status).asLong(0) != 0)) {
+                out.add(status);
+            }
+        }
+        return out;
+    }
+
+    private static Object[] row(String name, JsonNode counts, List<String> columns, JsonNode lag) {
+        Object[] cells = new Object[columns.size() + 2];
+        cells[0] = name;
+        for (int i = 0; i < columns.size(); i++) {
+            cells[i + 1] = counts.path(columns.get(i)).asLong(0);
+        }
+        cells[cells.length - 1] = lag == null || lag.isNull() ? null : lag.asLong();
+        return cells;
+    }
+
+    private static String oldestQueued(JsonNode stats) {
+        JsonNode age = stats.get("oldestQueuedAgeSeconds");
+        String at = TaskViews.time(TaskViews.text(stats, "oldestQueuedAt"));
+        if (age == null || age.isNull()) {
+            return at == null ? "none queued" : "since " + at;
+        }
+        return age(age.asDouble()) + " ago" + (at == null ? "" : " (" + at + ")");
+    }
+
+    private static String scheduled(JsonNode scheduled) {
+        if (scheduled.isMissingNode() || scheduled.isNull()) {
+            return null;
+        }
+        long pending = scheduled.path("pending").asLong(0);
+        String next = TaskViews.time(TaskViews.text(scheduled, "nextDueAt"));
+        return pending + " pending" + (next == null ? "" : ", next due " + next);
+    }
+
+    private static String lag(JsonNode lag) {
+        if (lag.isMissingNode() || lag.isNull()) {
+            return null;
+        }
+        String group = TaskViews.text(lag, "group");
+        if (!lag.path("available").asBoolean(true) || !lag.hasNonNull("total")) {
+            return "unavailable (Kafka unreachable)" + (group == null ? "" : ", group " + group);
+        }
+        return lag.get("total").asLong() + (group == null ? "" : " (group " + group + ")");
+    }
+
+    /** One minute's numbers, oldest first, separated by spaces. */
+    static String perMinute(JsonNode throughput, String field) {
+        List<String> numbers = new ArrayList<>();
+        throughput.forEach(m -> numbers.add(Long.toString(m.path(field).asLong(0))));
+        return String.join(" ", numbers);
+    }
+
+    private static String throughputSummary(JsonNode throughput) {
+        long finished = 0;
+        long failed = 0;
+        for (JsonNode m : throughput) {
+            finished += m.path("finished").asLong(0);
+            failed += m.path("failed").asLong(0);
+        }
+        String first = minute(TaskViews.text(throughput.get(0), "minute"));
+        String last = minute(TaskViews.text(throughput.get(throughput.size() - 1), "minute"));
+        return "(last " + throughput.size() + " min" + (first == null || last == null ? "" : ", " + first + "–" + last
+                + " UTC") + ", oldest first: " + finished + " finished, " + failed + " failed)";
+    }
+
+    private static String minute(String instant) {
+        if (instant == null) {
+            return null;
+        }
+        try {
+            String s = Instant.parse(instant).toString();
+            return s.substring(11, 16);
+        } catch (DateTimeParseException | StringIndexOutOfBoundsException e) {
+            return null;
+        }
+    }
+
+    /** An age for people: {@code 850ms}, {@code 2.1s}, {@code 5m 03s}, {@code 2h 10m}, {@code 3d 4h}. */
+    static String age(double seconds) {
+        if (seconds < 1) {
+            return Math.max(0, Math.round(seconds * 1000)) + "ms";
+        }
+        if (seconds < 60) {
+            return String.format(Locale.ROOT, "%.1fs", seconds);
+        }
+        Duration d = Duration.ofMillis(Math.round(seconds * 1000));
+        if (d.toHours() < 1) {
+            return String.format(Locale.ROOT, "%dm %02ds", d.toMinutes(), d.toSecondsPart());
+        }
+        if (d.toDays() < 1) {
+            return String.format(Locale.ROOT, "%dh %02dm", d.toHours(), d.toMinutesPart());
+        }
+        return String.format(Locale.ROOT, "%dd %dh", d.toDays(), d.toHoursPart());
+    }
+}

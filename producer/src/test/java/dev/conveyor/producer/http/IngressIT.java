@@ -329,6 +329,27 @@ class IngressIT {
         assertThat(json(ready).path("kafka").asText()).isEqualTo("up");
     }
 
+    @Test
+    void unknownEndpointsAnswer404InTheErrorShape() throws Exception {
+        var r = http.send(HttpRequest.newBuilder(ingress.baseUri().resolve("/v1/nothing-here")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertError(r, 404, "not found", "no such endpoint: GET /v1/nothing-here");
+        var other = http.send(HttpRequest.newBuilder(ingress.baseUri().resolve("/elsewhere")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(other.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void metricsAre404WithoutARegistryAndCountRequests() throws Exception {
+        // This ingress was started without a Prometheus registry (the 2-argument Collaborators).
+        var r = http.send(HttpRequest.newBuilder(ingress.baseUri().resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertError(r, 404, "not found", "no Prometheus registry");
+        assertThat(IngressServer.endpoint("/v1/events/orders")).isEqualTo("/v1/events");
+        assertThat(IngressServer.endpoint("/v1/tasks")).isEqualTo("/v1/tasks");
+        assertThat(IngressServer.endpoint("/v1/eventsx")).isEqualTo("other");
+    }
+
     private static String sign(String id, long timestamp, String body) throws Exception {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(Base64.getDecoder().decode(SECRET.substring(6)), "HmacSHA256"));

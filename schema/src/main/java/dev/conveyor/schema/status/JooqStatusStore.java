@@ -258,9 +258,15 @@ public final class JooqStatusStore implements StatusStore {
         });
     }
 
-    private static Long micros(Instant instant) {
+    /**
+     * Microseconds since the epoch, rounded the way PostgreSQL rounds a timestamp given in text
+     * with more digits (half to even): the same instant written here and through a jOOQ bind
+     * (scheduled_deliveries.due_at) must be equal in the database.
+     */
+    static Long micros(Instant instant) {
         return instant == null ? null
-                : Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+                : Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L),
+                        (long) Math.rint(instant.getNano() / 1_000.0));
     }
 
     private void insertTransitions(DSLContext t, List<StatusChange> written) {

@@ -95,6 +95,20 @@ class JooqStatusStoreIT {
     }
 
     @Test
+    void subMicrosecondInstantsAreRoundedAsPostgresRoundsABoundTimestamp() {
+        for (int nanos : new int[] {986_406_499, 986_406_500, 986_406_501, 986_407_500, 999_999_999}) {
+            Instant started = t0.plusNanos(nanos);
+            Task t = task(1);
+            store.apply(List.of(StatusChange.finished(t, "ext", null, false, started, started.plusSeconds(1),
+                    next(TaskResult.done(), 1), null, null)));
+            Instant stored = db.dsl().select(TASKS.STARTED_AT).from(TASKS).where(TASKS.ID.eq(t.id())).fetchOne().value1();
+            Instant bound = db.dsl().select(org.jooq.impl.DSL.val(started, TASKS.STARTED_AT.getDataType())).fetchOne()
+                    .value1();
+            assertThat(stored).as("nanos " + nanos).isEqualTo(bound);
+        }
+    }
+
+    @Test
     void appliesABatchAndReadsStatesBack() {
         List<StatusChange> changes = new ArrayList<>();
         List<Task> tasks = new ArrayList<>();

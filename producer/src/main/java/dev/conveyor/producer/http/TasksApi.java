@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskIds;
+import dev.conveyor.schema.TaskKind;
 import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.schema.json.Json;
 import dev.conveyor.schema.status.StatusStore;
@@ -25,6 +26,7 @@ import java.util.function.Consumer;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Record14;
+import org.jooq.ResultQuery;
 import org.jooq.impl.DSL;
 
 /**
@@ -80,14 +82,7 @@ final class TasksApi implements HttpService {
 
     private void list(ServerRequest req, ServerResponse res) {
         TaskQuery query = TaskQuery.parse(req.query());
-        var rows = dsl.select(TASKS.ID, TASKS.TOPIC, TASKS.EXTENSION, TASKS.KIND, TASKS.TYPE, TASKS.STATUS,
-                        TASKS.ATTEMPT, TASKS.RESCHEDULES, DSL.left(TASKS.OUTPUT, OUTPUT_CHARS), TASKS.CREATED_AT,
-                        TASKS.UPDATED_AT, TASKS.STARTED_AT, TASKS.FINISHED_AT, TASKS.NEXT_RUN_AT)
-                .from(TASKS)
-                .where(conditions(query))
-                .orderBy(TASKS.CREATED_AT.desc(), TASKS.ID.desc())
-                .limit(query.limit() + 1)
-                .fetch();
+        var rows = select(dsl, query).fetch();
         ObjectNode json = Json.emptyObject();
         ArrayNode tasks = json.putArray("tasks");
         int shown = Math.min(rows.size(), query.limit());
@@ -103,7 +98,19 @@ final class TasksApi implements HttpService {
         IngressServer.sendJson(res, 200, json);
     }
 
-    static List<Condition> conditions(TaskQuery query) {
+    /** The page query: {@code limit + 1} rows, so that a next page is known to exist. */
+    static ResultQuery<Record14<UUID, String, String, TaskKind, String, TaskStatus, Integer, Integer, String, Instant,
+            Instant, Instant, Instant, Instant>> select(DSLContext dsl, TaskQuery query) {
+        return dsl.select(TASKS.ID, TASKS.TOPIC, TASKS.EXTENSION, TASKS.KIND, TASKS.TYPE, TASKS.STATUS,
+                        TASKS.ATTEMPT, TASKS.RESCHEDULES, DSL.left(TASKS.OUTPUT, OUTPUT_CHARS), TASKS.CREATED_AT,
+                        TASKS.UPDATED_AT, TASKS.STARTED_AT, TASKS.FINISHED_AT, TASKS.NEXT_RUN_AT)
+                .from(TASKS)
+                .where(conditions(query))
+                .orderBy(TASKS.CREATED_AT.desc(), TASKS.ID.desc())
+                .limit(query.limit() + 1);
+    }
+
+    private static List<Condition> conditions(TaskQuery query) {
         List<Condition> where = new ArrayList<>();
         if (query.statuses().size() == 1) {
             where.add(TASKS.STATUS.eq(DSL.inline(query.statuses().iterator().next(), TASKS.STATUS)));
@@ -138,7 +145,7 @@ final class TasksApi implements HttpService {
         return where;
     }
 
-    private static ObjectNode summary(Record14<UUID, String, String, dev.conveyor.schema.TaskKind, String, TaskStatus,
+    private static ObjectNode summary(Record14<UUID, String, String, TaskKind, String, TaskStatus,
             Integer, Integer, String, Instant, Instant, Instant, Instant, Instant> r) {
         return Json.emptyObject()
                 .put("id", r.value1().toString())

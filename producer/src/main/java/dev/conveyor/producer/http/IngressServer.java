@@ -13,6 +13,7 @@ import dev.conveyor.schema.json.Json;
 import dev.conveyor.schema.json.JsonCodec;
 import dev.conveyor.schema.kafka.DelayedRecords;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
+import dev.conveyor.schema.status.JooqStatusStore;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -97,6 +98,7 @@ public final class IngressServer implements AutoCloseable {
     private final TaskRecordCodec codec;
     private final IdempotencyKeys idempotency;
     private final ReplyListener replies;
+    private final TasksApi tasks;
     private final Semaphore inFlight;
     private final WebServer server;
     private final MeterRegistry meters;
@@ -122,6 +124,8 @@ public final class IngressServer implements AutoCloseable {
         this.replies = new ReplyListener(config.bootstrap(), config.kafkaClient(), config.repliesTopic(), config.node(),
                 config.maxPendingInteractive());
         this.inFlight = new Semaphore(config.maxInFlight());
+        this.tasks = new TasksApi(database.dsl(), new JooqStatusStore(database.dsl(), config.node()),
+                task -> produce(codec.encode(task)), clock);
         this.server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
@@ -170,6 +174,7 @@ public final class IngressServer implements AutoCloseable {
                 .post("/v1/webhooks/{source}", this::postWebhook)
                 .any("/v1/webhooks/{source}", methodNotAllowed("POST"))
                 .get("/v1/tasks/{id}", this::getTask)
+                .register(tasks)
                 .get("/health/live", (req, res) -> sendJson(res, 200, Json.emptyObject().put("status", "up")))
                 .get("/health/ready", this::ready)
                 .get("/metrics", this::metrics)
@@ -242,7 +247,7 @@ public final class IngressServer implements AutoCloseable {
         return found;
     }
 
-    private static io.helidon.webserver.http.Handler methodNotAllowed(String allowed) {
+    static io.helidon.webserver.http.Handler methodNotAllowed(String allowed) {
         return (req, res) -> {
             throw new HttpError(405, "method not allowed", req.prologue().method().text() + " is not supported here; use "
                     + allowed, Map.of("Allow", allowed));
@@ -548,7 +553,7 @@ public final class IngressServer implements AutoCloseable {
         sendJson(res, e.status(), Json.emptyObject().put("error", e.error()).put("detail", e.detail()));
     }
 
-    private static void sendJson(ServerResponse res, int status, com.fasterxml.jackson.databind.node.ObjectNode json) {
+    static void sendJson(ServerResponse res, int status, com.fasterxml.jackson.databind.node.ObjectNode json) {
         res.status(Status.create(status));
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.send(json.toString().getBytes(StandardCharsets.UTF_8));

@@ -5,12 +5,15 @@ import static dev.conveyor.schema.db.jooq.Tables.TASKS;
 import static dev.conveyor.schema.db.jooq.Tables.TASK_TRANSITIONS;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskStatus;
+import dev.conveyor.schema.db.jooq.tables.records.TasksRecord;
 import dev.conveyor.schema.json.Json;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -19,10 +22,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import java.time.Instant;
 import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link StatusStore} on PostgreSQL: one {@code unnest} upsert into {@code tasks} (guarded so
@@ -33,6 +39,14 @@ public final class JooqStatusStore implements StatusStore {
 
     /** Rows per statement: bounds the arrays one statement binds and the rows it locks at once. */
     static final int MAX_ROWS_PER_STATEMENT = 1000;
+
+    /** CloudEvents source of the records that operator retries produce. */
+    public static final String RETRY_SOURCE = "conveyor:retry";
+
+    private static final Logger log = LoggerFactory.getLogger(JooqStatusStore.class);
+    private static final Set<TaskStatus> CANCELLABLE = EnumSet.of(TaskStatus.QUEUED, TaskStatus.RESCHEDULED);
+    private static final Set<TaskStatus> RETRYABLE =
+            EnumSet.of(TaskStatus.FAILED, TaskStatus.DEAD, TaskStatus.SKIPPED, TaskStatus.CANCELLED);
 
     private static final List<TaskStatus> TERMINAL =
             List.of(TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.SKIPPED, TaskStatus.CANCELLED, TaskStatus.DEAD);
@@ -115,15 +129,15 @@ public final class JooqStatusStore implements StatusStore {
     }
 
     @Override
-    public Cancellation cancel(UUID id, String reason, java.time.Instant at) {
+    public Cancellation cancel(UUID id, String reason, Instant at) {
         return dsl.transactionResult(tx -> {
             DSLContext t = tx.dsl();
             var row = t.select(TASKS.STATUS, TASKS.ATTEMPT).from(TASKS).where(TASKS.ID.eq(id)).forUpdate().fetchOne();
             if (row == null) {
-                return Cancellation.NOT_FOUND;
+                return new Cancellation.NotFound();
             }
-            if (row.value1().isTerminal()) {
-                return Cancellation.ALREADY_FINISHED;
+            if (!CANCELLABLE.contains(row.value1())) {
+                return new Cancellation.Refused(row.value1());
             }
             t.deleteFrom(SCHEDULED_DELIVERIES).where(SCHEDULED_DELIVERIES.TASK_ID.eq(id)).execute();
             t.update(TASKS)
@@ -134,13 +148,122 @@ public final class JooqStatusStore implements StatusStore {
                     .setNull(TASKS.NEXT_RUN_AT)
                     .where(TASKS.ID.eq(id))
                     .execute();
-            t.insertInto(TASK_TRANSITIONS, TASK_TRANSITIONS.TASK_ID, TASK_TRANSITIONS.FROM_STATUS,
-                            TASK_TRANSITIONS.TO_STATUS, TASK_TRANSITIONS.AT, TASK_TRANSITIONS.ATTEMPT,
-                            TASK_TRANSITIONS.REASON, TASK_TRANSITIONS.NODE)
-                    .values(id, row.value1(), TaskStatus.CANCELLED, at, row.value2(), reason, node)
-                    .execute();
-            return Cancellation.CANCELLED;
+            insertTransition(t, id, row.value1(), TaskStatus.CANCELLED, at, row.value2(), reason);
+            return new Cancellation.Cancelled();
         });
+    }
+
+    @Override
+    public Retry retry(UUID id, String reason, Instant at, Consumer<Task> deliver) {
+        Objects.requireNonNull(deliver, "deliver");
+        PreparedRetry prepared = dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            TasksRecord row = t.selectFrom(TASKS).where(TASKS.ID.eq(id)).forUpdate().fetchOne();
+            if (row == null) {
+                return new PreparedRetry(new Retry.NotFound(), null, 0);
+            }
+            if (!RETRYABLE.contains(row.getStatus())) {
+                return new PreparedRetry(new Retry.Refused(row.getStatus()), null, 0);
+            }
+            int attempt = row.getAttempt() + 1;
+            t.update(TASKS)
+                    .set(TASKS.STATUS, TaskStatus.QUEUED)
+                    .set(TASKS.ATTEMPT, attempt)
+                    .set(TASKS.UPDATED_AT, at)
+                    .setNull(TASKS.FINISHED_AT)
+                    .setNull(TASKS.NEXT_RUN_AT)
+                    .where(TASKS.ID.eq(id))
+                    .execute();
+            long seq = insertTransition(t, id, row.getStatus(), TaskStatus.QUEUED, at, attempt, reason);
+            return new PreparedRetry(new Retry.Retried(retriedTask(row, attempt)), row, seq);
+        });
+        if (!(prepared.result() instanceof Retry.Retried retried)) {
+            return prepared.result();
+        }
+        try {
+            deliver.accept(retried.task());
+            return retried;
+        } catch (RuntimeException e) {
+            boolean undone;
+            try {
+                undone = undoRetry(prepared.before(), retried.task().attempt(), prepared.transitionSeq());
+            } catch (RuntimeException undoFailed) {
+                log.error("Task {} was set to queued at attempt {} for a retry, but its record was not delivered and "
+                        + "putting the row back failed: it stays queued without a record until an operator fixes it",
+                        id, retried.task().attempt(), undoFailed);
+                e.addSuppressed(undoFailed);
+                throw e;
+            }
+            if (undone) {
+                throw e;
+            }
+            log.warn("Delivering the retry of task {} reported an error, but a worker already moved the task on: "
+                    + "the record did arrive; the retry stands ({})", id, e.toString());
+            return retried;
+        }
+    }
+
+    /** The outcome of the retry transaction and what is needed to undo it. */
+    private record PreparedRetry(Retry result, TasksRecord before, long transitionSeq) {}
+
+    /**
+     * Puts a retried row back as it was before the retry, unless it has moved on since.
+     *
+     * @return false when the row is no longer queued at {@code attempt} (a worker took the record)
+     */
+    private boolean undoRetry(TasksRecord before, int attempt, long transitionSeq) {
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            int rows = t.update(TASKS)
+                    .set(TASKS.STATUS, before.getStatus())
+                    .set(TASKS.ATTEMPT, before.getAttempt())
+                    .set(TASKS.UPDATED_AT, before.getUpdatedAt())
+                    .set(TASKS.FINISHED_AT, before.getFinishedAt())
+                    .set(TASKS.NEXT_RUN_AT, before.getNextRunAt())
+                    .where(TASKS.ID.eq(before.getId()), TASKS.STATUS.eq(TaskStatus.QUEUED), TASKS.ATTEMPT.eq(attempt))
+                    .execute();
+            if (rows == 0) {
+                return false;
+            }
+            t.deleteFrom(TASK_TRANSITIONS)
+                    .where(TASK_TRANSITIONS.TASK_ID.eq(before.getId()), TASK_TRANSITIONS.SEQ.eq(transitionSeq))
+                    .execute();
+            return true;
+        });
+    }
+
+    /**
+     * The task a retry delivers, rebuilt from its row. The CloudEvents id is the task id's text,
+     * which the codec decodes back to the same task id whatever the source. Not stored, hence not
+     * carried again: the record key (ordering key) and the original CloudEvents source and
+     * extension headers.
+     */
+    static Task retriedTask(TasksRecord row, int attempt) {
+        return Task.builder(row.getId())
+                .eventId(row.getId().toString())
+                .source(RETRY_SOURCE)
+                .topic(row.getTopic())
+                .kind(row.getKind())
+                .type(row.getType())
+                .attempt(attempt)
+                .payload(row.getPayload())
+                .contentType(row.getContentType())
+                .createdAt(row.getCreatedAt())
+                .traceId(row.getTraceId())
+                .callbackUrl(row.getCallbackUrl())
+                .idempotencyKey(row.getIdempotencyKey())
+                .build();
+    }
+
+    private long insertTransition(DSLContext t, UUID id, TaskStatus from, TaskStatus to, Instant at, int attempt,
+            String reason) {
+        return t.insertInto(TASK_TRANSITIONS, TASK_TRANSITIONS.TASK_ID, TASK_TRANSITIONS.FROM_STATUS,
+                        TASK_TRANSITIONS.TO_STATUS, TASK_TRANSITIONS.AT, TASK_TRANSITIONS.ATTEMPT,
+                        TASK_TRANSITIONS.REASON, TASK_TRANSITIONS.NODE)
+                .values(id, from, to, at, attempt, reason, node)
+                .returning(TASK_TRANSITIONS.SEQ)
+                .fetchOne()
+                .getSeq();
     }
 
     /*

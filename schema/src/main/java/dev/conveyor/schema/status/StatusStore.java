@@ -1,10 +1,14 @@
 package dev.conveyor.schema.status;
 
+import dev.conveyor.schema.Task;
+import dev.conveyor.schema.TaskStatus;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * The status tables as the runtime sees them: read the current state of many tasks at once, and
@@ -27,20 +31,58 @@ public interface StatusStore {
     Set<UUID> apply(List<StatusChange> changes);
 
     /**
-     * Cancels a task that has not finished: marks it {@code cancelled} and removes any delivery
-     * it waits for in {@code scheduled_deliveries}, in one transaction. Racing with the scheduler
-     * delivering it, or a worker finishing it, leaves exactly one outcome: the row locks order the
-     * two, and whichever comes second sees the other's result.
+     * Cancels a task that waits to run ({@code queued} or {@code rescheduled}): marks it
+     * {@code cancelled} and removes any delivery it waits for in {@code scheduled_deliveries}, in
+     * one transaction. A worker that later receives its record does not run it (the row is
+     * terminal). Racing with the scheduler delivering it, or a worker starting it, leaves exactly
+     * one outcome: the row locks order the two, and whichever comes second sees the other's result.
      */
-    Cancellation cancel(UUID id, String reason, java.time.Instant at);
+    Cancellation cancel(UUID id, String reason, Instant at);
+
+    /**
+     * Enqueues a finished task ({@code failed}, {@code dead}, {@code skipped} or
+     * {@code cancelled}) again as its next attempt.
+     *
+     * <p>First, in one transaction, the row is locked and checked, then becomes {@code queued} at
+     * {@code attempt + 1} ({@code finished_at} and {@code next_run_at} cleared; output and result
+     * kept) with a transition carrying {@code reason}; the transaction commits. Then
+     * {@code deliver} is called with the task to produce (same id, topic, kind, type, payload,
+     * content type, trace id, callback URL; the new attempt) and must return only once Kafka
+     * acknowledged it.
+     *
+     * <p>Why the commit comes before the produce: a worker decides whether to run a record from the
+     * committed row. Were the row still {@code failed} when the record arrived (produce first,
+     * commit after the ack), the worker would take the record for a stale duplicate and drop it,
+     * leaving the task queued forever.
+     *
+     * <p>When {@code deliver} throws, the row and its history are put back as they were (guarded
+     * by status and attempt) and the exception propagates. If, by then, the row has moved on (the
+     * record did reach Kafka despite the error and a worker picked it up), the retry stands and
+     * {@link Retry.Retried} is returned.
+     */
+    Retry retry(UUID id, String reason, Instant at, Consumer<Task> deliver);
 
     /** What {@link #cancel} did. */
-    enum Cancellation {
+    sealed interface Cancellation {
         /** The task was cancelled now. */
-        CANCELLED,
-        /** The task had already reached a terminal status; nothing changed. */
-        ALREADY_FINISHED,
+        record Cancelled() implements Cancellation {}
+
+        /** The task is {@code status}, which cannot be cancelled; nothing changed. */
+        record Refused(TaskStatus status) implements Cancellation {}
+
         /** No task with that id. */
-        NOT_FOUND
+        record NotFound() implements Cancellation {}
+    }
+
+    /** What {@link #retry} did. */
+    sealed interface Retry {
+        /** The task is queued again; {@code task} is what was delivered (its attempt is the new one). */
+        record Retried(Task task) implements Retry {}
+
+        /** The task is {@code status}, which cannot be retried; nothing changed. */
+        record Refused(TaskStatus status) implements Retry {}
+
+        /** No task with that id. */
+        record NotFound() implements Retry {}
     }
 }

@@ -227,9 +227,10 @@ class SchedulerIT {
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status(task.id()) == TaskStatus.QUEUED);
 
         StatusStore store = new JooqStatusStore(database.dsl(), "operator");
-        assertThat(store.cancel(task.id(), "customer withdrew", Instant.now())).isEqualTo(StatusStore.Cancellation.CANCELLED);
-        assertThat(store.cancel(task.id(), "again", Instant.now())).isEqualTo(StatusStore.Cancellation.ALREADY_FINISHED);
-        assertThat(store.cancel(UUID.randomUUID(), "?", Instant.now())).isEqualTo(StatusStore.Cancellation.NOT_FOUND);
+        assertThat(store.cancel(task.id(), "customer withdrew", Instant.now())).isEqualTo(new StatusStore.Cancellation.Cancelled());
+        assertThat(store.cancel(task.id(), "again", Instant.now()))
+                .isEqualTo(new StatusStore.Cancellation.Refused(TaskStatus.CANCELLED));
+        assertThat(store.cancel(UUID.randomUUID(), "?", Instant.now())).isEqualTo(new StatusStore.Cancellation.NotFound());
         assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(task.id()))).isZero();
 
         Thread.sleep(3000); // past the due time

@@ -38,7 +38,8 @@ public record IngressConfig(String host, int port, long maxBody, Set<String> tok
         if (maxBody < 1) {
             throw new IllegalArgumentException("http.max-body must be positive, was " + maxBody);
         }
-        tokens = Set.copyOf(Objects.requireNonNullElse(tokens, Set.of()));
+        // In configuration order (the CLI uses the first token); unmodifiable.
+        tokens = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(Objects.requireNonNullElse(tokens, Set.of())));
         topics = Set.copyOf(Objects.requireNonNullElse(topics, Set.of()));
         if (bootstrap == null || bootstrap.isBlank()) {
             throw new IllegalArgumentException("kafka.bootstrap must not be empty");

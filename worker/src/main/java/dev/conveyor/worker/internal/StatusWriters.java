@@ -36,8 +36,8 @@ final class StatusWriters {
     void submit(WriterEvent event) {
         StatusWriter w = switch (event) {
             case WriterEvent.Finished f -> of(f.execution());
-            case WriterEvent.DeadLetter d -> writers[Math.floorMod(Long.hashCode(d.offset()) + d.partition().hashCode(),
-                    writers.length)];
+            // All dead letters of a partition go through one writer: the DLQ keeps their order.
+            case WriterEvent.DeadLetter d -> writers[Math.floorMod(d.partition().hashCode(), writers.length)];
         };
         w.submit(event);
     }

@@ -85,6 +85,7 @@ public final class IngressServer implements AutoCloseable {
     private final TaskRecordCodec codec;
     private final IdempotencyKeys idempotency;
     private final ReplyListener replies;
+    private final StatsApi stats;
     private final Semaphore inFlight;
     private final WebServer server;
 
@@ -106,6 +107,7 @@ public final class IngressServer implements AutoCloseable {
         this.replies = new ReplyListener(config.bootstrap(), config.kafkaClient(), config.repliesTopic(), config.node(),
                 config.maxPendingInteractive());
         this.inFlight = new Semaphore(config.maxInFlight());
+        this.stats = new StatsApi(database.dsl(), config, clock);
         this.server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
@@ -153,6 +155,7 @@ public final class IngressServer implements AutoCloseable {
                 .post("/v1/webhooks/{source}", this::postWebhook)
                 .any("/v1/webhooks/{source}", methodNotAllowed("POST"))
                 .get("/v1/tasks/{id}", this::getTask)
+                .get("/v1/stats", (req, res) -> sendJson(res, 200, stats.stats()))
                 .get("/health/live", (req, res) -> sendJson(res, 200, Json.emptyObject().put("status", "up")))
                 .get("/health/ready", this::ready)
                 .error(HttpError.class, (req, res, e) -> sendError(res, e))
@@ -492,6 +495,7 @@ public final class IngressServer implements AutoCloseable {
     public void close() {
         server.stop();
         replies.close();
+        stats.close();
         publisher.producer().close(Duration.ofSeconds(5));
     }
 

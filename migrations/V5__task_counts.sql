@@ -16,6 +16,10 @@
 --
 -- The counts are exact: the triggers run in the writer's transaction, so a rolled back write rolls
 -- back its delta too. TRUNCATE tasks (which has no transition tables) resets task_counts.
+--
+-- The functions keep the search path they were created with (this installation's schema), so a
+-- write to <schema>.tasks from a session whose search path is elsewhere (psql, another
+-- installation) still counts in <schema>'s tables.
 
 -- --------------------------------------------------------------------------------------------
 -- task_counts
@@ -69,7 +73,8 @@ comment on column task_finished_minutes.n is 'How many tasks of this topic reach
 -- The triggers
 -- --------------------------------------------------------------------------------------------
 create function conveyor_task_counts_slot() returns smallint
-    language plpgsql as
+    language plpgsql
+    set search_path from current as
 $$
 declare
     home  integer := pg_backend_pid() % 16;
@@ -92,7 +97,8 @@ comment on function conveyor_task_counts_slot() is
     'advisory transaction lock on, so no concurrent writer uses it.';
 
 create function conveyor_count_inserted_tasks() returns trigger
-    language plpgsql as
+    language plpgsql
+    set search_path from current as
 $$
 declare
     s smallint;
@@ -118,7 +124,8 @@ comment on function conveyor_count_inserted_tasks() is
     'Adds the rows of an INSERT on tasks to task_counts, and those inserted with a terminal status to task_finished_minutes.';
 
 create function conveyor_count_updated_tasks() returns trigger
-    language plpgsql as
+    language plpgsql
+    set search_path from current as
 $$
 declare
     s smallint;
@@ -157,7 +164,8 @@ comment on function conveyor_count_updated_tasks() is
     'that became terminal in task_finished_minutes.';
 
 create function conveyor_count_deleted_tasks() returns trigger
-    language plpgsql as
+    language plpgsql
+    set search_path from current as
 $$
 declare
     s smallint;
@@ -177,7 +185,8 @@ $$;
 comment on function conveyor_count_deleted_tasks() is 'Removes the rows of a DELETE on tasks from task_counts.';
 
 create function conveyor_reset_task_counts() returns trigger
-    language plpgsql as
+    language plpgsql
+    set search_path from current as
 $$
 begin
     delete from task_counts;

@@ -162,13 +162,13 @@ public final class StatsBenchmark {
                     setup.put("runs", o.runs);
                     emit(setup);
 
-                    load(dsl, o);
                     String group = "conveyor-workers";
                     List<String> topics = new ArrayList<>();
                     for (int i = 0; i < o.topics; i++) {
                         topics.add(topicName(i));
                     }
                     prepareLag(broker.bootstrap(), group, topics);
+                    load(dsl, o);
                     IngressConfig config = IngressConfig.builder(broker.bootstrap()).topics(Set.copyOf(topics))
                             .workerGroup(group).node("bench-stats").build();
                     try (StatsApi api = new StatsApi(dsl, config, Clock.systemUTC())) {
@@ -264,7 +264,6 @@ public final class StatsBenchmark {
             // here on the embedded broker right after the topics were created.
             p.put("enable.idempotence", "false");
             p.put("acks", "1");
-            p.put("delivery.timeout.ms", "30000");
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
                 for (String t : topics) {
                     for (int i = 0; i < 20; i++) {

@@ -24,11 +24,16 @@ import java.util.Set;
  * @param maxPendingInteractive most interactive requests waiting at once; more get 429 ({@code http.max-pending-interactive}, default 1000)
  * @param maxInFlight most requests being handled at once; more get 429 ({@code http.max-in-flight}, default 4096)
  * @param webhooks webhook sources by name ({@code webhooks})
+ * @param workerGroup consumer group of the workers whose lag {@code GET /v1/stats} reports ({@code worker.group},
+ *     default {@value #DEFAULT_WORKER_GROUP})
  */
 public record IngressConfig(String host, int port, long maxBody, Set<String> tokens, Set<String> topics,
         String bootstrap, Map<String, Object> kafkaClient, String topicPrefix, String node, Duration interactiveTimeout,
         Map<String, Duration> interactiveTimeouts, int maxPendingInteractive, int maxInFlight,
-        Map<String, WebhookSource> webhooks) {
+        Map<String, WebhookSource> webhooks, String workerGroup) {
+
+    /** The worker module's default group ({@code WorkerConfig.DEFAULT_GROUP}; this module does not depend on it). */
+    public static final String DEFAULT_WORKER_GROUP = "conveyor-workers";
 
     public IngressConfig {
         Objects.requireNonNull(host, "http.host");
@@ -63,6 +68,9 @@ public record IngressConfig(String host, int port, long maxBody, Set<String> tok
                 throw new IllegalArgumentException("webhooks." + w.name() + ".topic '" + w.topic()
                         + "' is not one of the accepted topics " + topics);
             }
+        }
+        if (workerGroup == null || workerGroup.isBlank()) {
+            throw new IllegalArgumentException("worker.group must not be empty");
         }
     }
 
@@ -101,6 +109,7 @@ public record IngressConfig(String host, int port, long maxBody, Set<String> tok
         private int maxPendingInteractive = 1000;
         private int maxInFlight = 4096;
         private Map<String, WebhookSource> webhooks = Map.of();
+        private String workerGroup = DEFAULT_WORKER_GROUP;
 
         private Builder(String bootstrap) {
             this.bootstrap = bootstrap;
@@ -119,10 +128,11 @@ public record IngressConfig(String host, int port, long maxBody, Set<String> tok
         public Builder maxPendingInteractive(int v) { maxPendingInteractive = v; return this; }
         public Builder maxInFlight(int v) { maxInFlight = v; return this; }
         public Builder webhooks(Map<String, WebhookSource> v) { webhooks = v; return this; }
+        public Builder workerGroup(String v) { workerGroup = v; return this; }
 
         public IngressConfig build() {
             return new IngressConfig(host, port, maxBody, tokens, topics, bootstrap, kafkaClient, topicPrefix, node,
-                    interactiveTimeout, interactiveTimeouts, maxPendingInteractive, maxInFlight, webhooks);
+                    interactiveTimeout, interactiveTimeouts, maxPendingInteractive, maxInFlight, webhooks, workerGroup);
         }
     }
 }

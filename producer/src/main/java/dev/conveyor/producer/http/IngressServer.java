@@ -99,6 +99,7 @@ public final class IngressServer implements AutoCloseable {
     private final IdempotencyKeys idempotency;
     private final ReplyListener replies;
     private final TasksApi tasks;
+    private final StatsApi stats;
     private final Semaphore inFlight;
     private final WebServer server;
     private final MeterRegistry meters;
@@ -126,6 +127,7 @@ public final class IngressServer implements AutoCloseable {
         this.inFlight = new Semaphore(config.maxInFlight());
         this.tasks = new TasksApi(database.dsl(), new JooqStatusStore(database.dsl(), config.node()),
                 task -> produce(codec.encode(task)), clock);
+        this.stats = new StatsApi(database.dsl(), config, clock);
         this.server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
@@ -175,6 +177,7 @@ public final class IngressServer implements AutoCloseable {
                 .any("/v1/webhooks/{source}", methodNotAllowed("POST"))
                 .get("/v1/tasks/{id}", this::getTask)
                 .register(tasks)
+                .get("/v1/stats", (req, res) -> sendJson(res, 200, stats.stats()))
                 .get("/health/live", (req, res) -> sendJson(res, 200, Json.emptyObject().put("status", "up")))
                 .get("/health/ready", this::ready)
                 .get("/metrics", this::metrics)
@@ -563,6 +566,7 @@ public final class IngressServer implements AutoCloseable {
     public void close() {
         server.stop();
         replies.close();
+        stats.close();
         publisher.producer().close(Duration.ofSeconds(5));
     }
 

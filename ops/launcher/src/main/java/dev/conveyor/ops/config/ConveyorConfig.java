@@ -385,6 +385,7 @@ public final class ConveyorConfig {
                             Duration.ofSeconds(30)))
                     .interactiveTimeouts(timeouts)
                     .webhooks(webhooks)
+                    .workerGroup(text(tree.path("worker"), "worker.group", "group", WorkerConfig.DEFAULT_GROUP))
                     .build();
         } catch (IllegalArgumentException e) {
             throw new ConfigException("http", e.getMessage());

@@ -8,6 +8,8 @@ import dev.conveyor.schema.db.jooq.tables.ExtensionConfigs;
 import dev.conveyor.schema.db.jooq.tables.IdempotencyKeys;
 import dev.conveyor.schema.db.jooq.tables.ScheduledDeliveries;
 import dev.conveyor.schema.db.jooq.tables.Schedules;
+import dev.conveyor.schema.db.jooq.tables.TaskCounts;
+import dev.conveyor.schema.db.jooq.tables.TaskFinishedMinutes;
 import dev.conveyor.schema.db.jooq.tables.TaskTransitions;
 import dev.conveyor.schema.db.jooq.tables.Tasks;
 
@@ -60,6 +62,20 @@ public class DefaultSchema extends SchemaImpl {
     public final Schedules SCHEDULES = Schedules.SCHEDULES;
 
     /**
+     * Number of tasks rows per topic and status, kept by triggers on tasks (see
+     * V5). The count of a (topic, status) is the sum of n over its slots; a
+     * single slot's n can be negative.
+     */
+    public final TaskCounts TASK_COUNTS = TaskCounts.TASK_COUNTS;
+
+    /**
+     * Tasks that reached a terminal status, per minute, topic and status,
+     * counted by the triggers on tasks (see V5). Throughput of the last minutes
+     * for GET /v1/stats; rows older than a day are deleted by the ingress.
+     */
+    public final TaskFinishedMinutes TASK_FINISHED_MINUTES = TaskFinishedMinutes.TASK_FINISHED_MINUTES;
+
+    /**
      * Append-only history of every status change of every task. No foreign key
      * to tasks: it is written in the same transaction as the tasks row, and
      * must be droppable by partition without touching tasks.
@@ -99,6 +115,8 @@ public class DefaultSchema extends SchemaImpl {
             IdempotencyKeys.IDEMPOTENCY_KEYS,
             ScheduledDeliveries.SCHEDULED_DELIVERIES,
             Schedules.SCHEDULES,
+            TaskCounts.TASK_COUNTS,
+            TaskFinishedMinutes.TASK_FINISHED_MINUTES,
             TaskTransitions.TASK_TRANSITIONS,
             Tasks.TASKS
         );

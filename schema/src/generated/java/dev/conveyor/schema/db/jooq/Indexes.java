@@ -28,6 +28,7 @@ public class Indexes {
     public static final Index IDEMPOTENCY_KEYS_CREATED_IDX = Internal.createIndex(DSL.name("idempotency_keys_created_idx"), IdempotencyKeys.IDEMPOTENCY_KEYS, new OrderField[] { IdempotencyKeys.IDEMPOTENCY_KEYS.CREATED_AT }, false);
     public static final Index SCHEDULED_DELIVERIES_DUE_IDX = Internal.createIndex(DSL.name("scheduled_deliveries_due_idx"), ScheduledDeliveries.SCHEDULED_DELIVERIES, new OrderField[] { ScheduledDeliveries.SCHEDULED_DELIVERIES.DUE_AT }, false);
     public static final Index SCHEDULES_NEXT_FIRE_IDX = Internal.createIndex(DSL.name("schedules_next_fire_idx"), Schedules.SCHEDULES, new OrderField[] { Schedules.SCHEDULES.NEXT_FIRE_AT }, false);
+    public static final Index TASKS_CREATED_IDX = Internal.createIndex(DSL.name("tasks_created_idx"), Tasks.TASKS, new OrderField[] { Tasks.TASKS.CREATED_AT.desc(), Tasks.TASKS.ID.desc() }, false);
     public static final Index TASKS_IDEMPOTENCY_KEY_IDX = Internal.createIndex(DSL.name("tasks_idempotency_key_idx"), Tasks.TASKS, new OrderField[] { Tasks.TASKS.IDEMPOTENCY_KEY }, false);
     public static final Index TASKS_NEXT_RUN_IDX = Internal.createIndex(DSL.name("tasks_next_run_idx"), Tasks.TASKS, new OrderField[] { Tasks.TASKS.NEXT_RUN_AT }, false);
     public static final Index TASKS_STATUS_TOPIC_CREATED_IDX = Internal.createIndex(DSL.name("tasks_status_topic_created_idx"), Tasks.TASKS, new OrderField[] { Tasks.TASKS.STATUS, Tasks.TASKS.TOPIC, Tasks.TASKS.CREATED_AT.desc() }, false);

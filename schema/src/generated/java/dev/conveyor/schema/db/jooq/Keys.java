@@ -8,12 +8,16 @@ import dev.conveyor.schema.db.jooq.tables.ExtensionConfigs;
 import dev.conveyor.schema.db.jooq.tables.IdempotencyKeys;
 import dev.conveyor.schema.db.jooq.tables.ScheduledDeliveries;
 import dev.conveyor.schema.db.jooq.tables.Schedules;
+import dev.conveyor.schema.db.jooq.tables.TaskCounts;
+import dev.conveyor.schema.db.jooq.tables.TaskFinishedMinutes;
 import dev.conveyor.schema.db.jooq.tables.TaskTransitions;
 import dev.conveyor.schema.db.jooq.tables.Tasks;
 import dev.conveyor.schema.db.jooq.tables.records.ExtensionConfigsRecord;
 import dev.conveyor.schema.db.jooq.tables.records.IdempotencyKeysRecord;
 import dev.conveyor.schema.db.jooq.tables.records.ScheduledDeliveriesRecord;
 import dev.conveyor.schema.db.jooq.tables.records.SchedulesRecord;
+import dev.conveyor.schema.db.jooq.tables.records.TaskCountsRecord;
+import dev.conveyor.schema.db.jooq.tables.records.TaskFinishedMinutesRecord;
 import dev.conveyor.schema.db.jooq.tables.records.TaskTransitionsRecord;
 import dev.conveyor.schema.db.jooq.tables.records.TasksRecord;
 
@@ -39,6 +43,8 @@ public class Keys {
     public static final UniqueKey<ScheduledDeliveriesRecord> SCHEDULED_DELIVERIES_PK = Internal.createUniqueKey(ScheduledDeliveries.SCHEDULED_DELIVERIES, DSL.name("scheduled_deliveries_pk"), new TableField[] { ScheduledDeliveries.SCHEDULED_DELIVERIES.ID }, true);
     public static final UniqueKey<ScheduledDeliveriesRecord> SCHEDULED_DELIVERIES_TASK_ATTEMPT_UQ = Internal.createUniqueKey(ScheduledDeliveries.SCHEDULED_DELIVERIES, DSL.name("scheduled_deliveries_task_attempt_uq"), new TableField[] { ScheduledDeliveries.SCHEDULED_DELIVERIES.TASK_ID, ScheduledDeliveries.SCHEDULED_DELIVERIES.ATTEMPT }, true);
     public static final UniqueKey<SchedulesRecord> SCHEDULES_PK = Internal.createUniqueKey(Schedules.SCHEDULES, DSL.name("schedules_pk"), new TableField[] { Schedules.SCHEDULES.NAME }, true);
+    public static final UniqueKey<TaskCountsRecord> TASK_COUNTS_PK = Internal.createUniqueKey(TaskCounts.TASK_COUNTS, DSL.name("task_counts_pk"), new TableField[] { TaskCounts.TASK_COUNTS.TOPIC, TaskCounts.TASK_COUNTS.STATUS, TaskCounts.TASK_COUNTS.SLOT }, true);
+    public static final UniqueKey<TaskFinishedMinutesRecord> TASK_FINISHED_MINUTES_PK = Internal.createUniqueKey(TaskFinishedMinutes.TASK_FINISHED_MINUTES, DSL.name("task_finished_minutes_pk"), new TableField[] { TaskFinishedMinutes.TASK_FINISHED_MINUTES.MINUTE, TaskFinishedMinutes.TASK_FINISHED_MINUTES.TOPIC, TaskFinishedMinutes.TASK_FINISHED_MINUTES.STATUS, TaskFinishedMinutes.TASK_FINISHED_MINUTES.SLOT }, true);
     public static final UniqueKey<TaskTransitionsRecord> TASK_TRANSITIONS_PK = Internal.createUniqueKey(TaskTransitions.TASK_TRANSITIONS, DSL.name("task_transitions_pk"), new TableField[] { TaskTransitions.TASK_TRANSITIONS.TASK_ID, TaskTransitions.TASK_TRANSITIONS.SEQ }, true);
     public static final UniqueKey<TasksRecord> TASKS_PK = Internal.createUniqueKey(Tasks.TASKS, DSL.name("tasks_pk"), new TableField[] { Tasks.TASKS.ID }, true);
 }

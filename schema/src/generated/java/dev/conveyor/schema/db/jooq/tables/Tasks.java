@@ -229,7 +229,7 @@ public class Tasks extends TableImpl<TasksRecord> {
 
     @Override
     public List<Index> getIndexes() {
-        return Arrays.asList(Indexes.TASKS_IDEMPOTENCY_KEY_IDX, Indexes.TASKS_NEXT_RUN_IDX, Indexes.TASKS_STATUS_TOPIC_CREATED_IDX, Indexes.TASKS_TOPIC_CREATED_IDX);
+        return Arrays.asList(Indexes.TASKS_CREATED_IDX, Indexes.TASKS_IDEMPOTENCY_KEY_IDX, Indexes.TASKS_NEXT_RUN_IDX, Indexes.TASKS_STATUS_TOPIC_CREATED_IDX, Indexes.TASKS_TOPIC_CREATED_IDX);
     }
 
     @Override

@@ -6,6 +6,8 @@ import dev.conveyor.ops.config.ConveyorConfig;
 import dev.conveyor.schema.db.Database;
 import dev.conveyor.schema.db.DbConfig;
 import dev.conveyor.schema.kafka.ConveyorHeaders;
+import dev.conveyor.schema.status.JooqStatusStore;
+import dev.conveyor.schema.status.StatusStore;
 import dev.conveyor.schema.kafka.KafkaClients;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
 import java.io.PrintWriter;
@@ -412,44 +414,49 @@ public final class DlqCommand implements Runnable {
                     ProducerRecord<byte[], byte[]> record = d.replay();
                     Instant now = clock.instant();
                     UUID id = d.hasStableTaskId(codec) ? d.taskId(codec).orElseThrow() : null;
-                    DeadTasks.Revival revival = new DeadTasks.Revival.NoRow();
-                    if (id != null) {
+                    try {
+                        if (id == null) {
+                            // A plain record: its task id comes from its coordinates, so it becomes a new task.
+                            RecordMetadata m = send(producer, record);
+                            replayed++;
+                            out.println("replayed " + d.coordinates() + " -> " + where(m) + describe(d));
+                            continue;
+                        }
                         if (database == null) {
                             database = openDatabase(config);
                         }
-                        DeadTasks tasks = new DeadTasks(database.dsl(), "cli");
-                        revival = reviveOrFail(tasks, id, "replayed from the DLQ (" + d.coordinates() + ")", now);
-                        if (revival instanceof DeadTasks.Revival.Refused r) {
-                            err.println("conveyor: refused " + d.coordinates() + ": task " + id + " is "
-                                    + r.status().wireName() + " (attempt " + r.attempt() + "), not dead; "
-                                    + "not replayed");
-                            refused++;
-                            continue;
+                        // A dead task is queued again at its next attempt before its record is produced
+                        // (a worker decides from the committed row), as `tasks retry` does; the record
+                        // then carries that attempt. If Kafka refuses it, the row is put back.
+                        RecordMetadata[] sent = new RecordMetadata[1];
+                        StatusStore.Retry result = retry(new JooqStatusStore(database.dsl(), "cli"), id,
+                                "replayed from the DLQ (" + d.coordinates() + ")", now, task -> {
+                                    record.headers().remove(ConveyorHeaders.ATTEMPT);
+                                    record.headers().add(ConveyorHeaders.ATTEMPT,
+                                            Integer.toString(task.attempt()).getBytes(StandardCharsets.UTF_8));
+                                    sent[0] = send(producer, record);
+                                });
+                        switch (result) {
+                            case StatusStore.Retry.Refused r -> {
+                                err.println("conveyor: refused " + d.coordinates() + ": task " + id + " is "
+                                        + r.status().wireName() + "; only dead (or failed, skipped, cancelled) tasks "
+                                        + "are replayed");
+                                refused++;
+                            }
+                            case StatusStore.Retry.NotFound n -> {
+                                RecordMetadata m = send(producer, record);
+                                replayed++;
+                                out.println("replayed " + d.coordinates() + " -> " + where(m) + describe(d));
+                            }
+                            case StatusStore.Retry.Retried r -> {
+                                replayed++;
+                                out.println("replayed " + d.coordinates() + " -> " + where(sent[0]) + describe(d)
+                                        + ", queued at attempt " + r.task().attempt());
+                            }
                         }
-                        if (revival instanceof DeadTasks.Revival.Queued q) {
-                            record.headers().remove(ConveyorHeaders.ATTEMPT);
-                            record.headers().add(ConveyorHeaders.ATTEMPT,
-                                    Integer.toString(q.attempt()).getBytes(StandardCharsets.UTF_8));
-                        }
-                    }
-                    try {
-                        RecordMetadata m = producer.send(record).get();
-                        replayed++;
-                        out.println("replayed " + d.coordinates() + " -> " + m.topic() + "-" + m.partition() + "@"
-                                + m.offset() + describe(d)
-                                + (revival instanceof DeadTasks.Revival.Queued q ? ", queued at attempt " + q.attempt()
-                                        : ""));
-                    } catch (ExecutionException | KafkaException e) {
+                    } catch (ReplayFailed e) {
                         failed++;
-                        Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-                        err.println("conveyor: failed " + d.coordinates() + ": kafka: " + cause.getMessage());
-                        if (revival instanceof DeadTasks.Revival.Queued q) {
-                            new DeadTasks(database.dsl(), "cli").putBack(id, q.attempt(),
-                                    "replay not produced: " + cause.getMessage(), clock.instant());
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new DlqException(ExitCodes.INTERNAL, "interrupted after replaying " + replayed, e);
+                        err.println("conveyor: failed " + d.coordinates() + ": kafka: " + e.getMessage());
                     }
                 }
             } finally {
@@ -463,12 +470,40 @@ public final class DlqCommand implements Runnable {
             return failed > 0 ? ExitCodes.UNAVAILABLE : refused > 0 ? ExitCodes.CONFLICT : ExitCodes.OK;
         }
 
-        private static DeadTasks.Revival reviveOrFail(DeadTasks tasks, UUID id, String reason, Instant now) {
+        private static StatusStore.Retry retry(JooqStatusStore store, UUID id, String reason, Instant now,
+                java.util.function.Consumer<dev.conveyor.schema.Task> deliver) {
             try {
-                return tasks.revive(id, reason, now);
+                return store.retry(id, reason, now, deliver);
             } catch (org.jooq.exception.DataAccessException e) {
                 throw new DlqException(ExitCodes.UNAVAILABLE, "database: cannot queue task " + id + " again: "
                         + e.getMessage(), e);
+            }
+        }
+
+        /** Produces and waits for the acknowledgement. */
+        private static RecordMetadata send(KafkaProducer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record) {
+            try {
+                return producer.send(record).get();
+            } catch (ExecutionException e) {
+                throw new ReplayFailed(e.getCause().getMessage(), e.getCause());
+            } catch (KafkaException e) {
+                throw new ReplayFailed(e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DlqException(ExitCodes.INTERNAL, "interrupted while replaying", e);
+            }
+        }
+
+        private static String where(RecordMetadata m) {
+            return m.topic() + "-" + m.partition() + "@" + m.offset();
+        }
+
+        /** Kafka did not take a replayed record. */
+        private static final class ReplayFailed extends RuntimeException {
+            private static final long serialVersionUID = 1L;
+
+            ReplayFailed(String message, Throwable cause) {
+                super(message, cause);
             }
         }
 

@@ -120,4 +120,11 @@ public record NotificationSettings(String name, Set<TaskStatus> on, Set<String> 
     private static String terminalNames() {
         return "done, failed, skipped, cancelled, dead";
     }
+
+    /** Header values are masked: they often carry tokens. */
+    @Override
+    public String toString() {
+        return "NotificationSettings[name=" + name + ", on=" + on + ", topics=" + topics + ", url=" + url + ", method="
+                + method + ", headers=" + headers.keySet() + ", payload=" + payload + "]";
+    }
 }

@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * JSON type: {@code "{task.attempt}"} a number, a missing value {@code null}.
  *
  * <pre>{@code
- * PayloadTemplate t = PayloadTemplate.parse(Json.parse("{\"text\": \"{task.topic} {task.id}: {task.output}\"}"));
+ * // notifications: [ { ..., payload: { text: "{task.topic} {task.id}: {task.output}" } } ]
+ * PayloadTemplate t = PayloadTemplate.parse(payloadTree);
  * t.render(Map.of("task.topic", "orders", "task.id", "0190...", "task.output", "card \"declined\""));
  * // {"text":"orders 0190...: card \"declined\""}
  * }</pre>
@@ -122,6 +123,16 @@ public final class PayloadTemplate {
             return a;
         }
         return node;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PayloadTemplate other && template.equals(other.template);
+    }
+
+    @Override
+    public int hashCode() {
+        return template.hashCode();
     }
 
     @Override

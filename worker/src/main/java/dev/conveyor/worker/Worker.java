@@ -61,7 +61,7 @@ public final class Worker implements AutoCloseable {
      * @throws IllegalStateException when the extensions or topics are invalid or Kafka is unreachable
      */
     public static Worker start(WorkerConfig config, Collaborators collaborators) {
-        StatusStore store = new JooqStatusStore(collaborators.dsl(), config.node());
+        StatusStore store = new JooqStatusStore(collaborators.dsl(), config.node(), config.outbound());
         return new Worker(new WorkerRuntime(config, collaborators.extensions(), collaborators.dsl(), store,
                 collaborators.meters(), collaborators.clock()));
     }

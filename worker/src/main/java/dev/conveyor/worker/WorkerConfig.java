@@ -35,6 +35,8 @@ import java.util.Objects;
  * @param shutdownGrace how long closing waits for running executions ({@code worker.shutdown-grace}, default 30 s)
  * @param rate default rate limit of every topic ({@code worker.rate}, e.g. {@code 100/s}; null: none)
  * @param circuitBreaker default circuit breaker of every topic ({@code worker.circuit-breaker}; null: none)
+ * @param outbound callbacks and notifications: which terminal status changes get {@code outbox}
+ *     rows, written in the same transaction ({@code callbacks:}, {@code notifications:})
  */
 public record WorkerConfig(
         String bootstrap,
@@ -55,7 +57,8 @@ public record WorkerConfig(
         Duration configRefresh,
         Duration shutdownGrace,
         RateLimit rate,
-        CircuitBreakerSettings circuitBreaker) {
+        CircuitBreakerSettings circuitBreaker,
+        dev.conveyor.worker.outbound.OutboundSettings outbound) {
 
     public static final String DEFAULT_GROUP = "conveyor-workers";
     public static final String DEFAULT_TOPIC_PREFIX = "conveyor.";
@@ -91,6 +94,7 @@ public record WorkerConfig(
         requirePositive(runningMarkAfter, "worker.running-mark-after");
         requirePositive(configRefresh, "worker.config-refresh");
         requirePositive(shutdownGrace, "worker.shutdown-grace");
+        outbound = Objects.requireNonNullElse(outbound, dev.conveyor.worker.outbound.OutboundSettings.defaults());
     }
 
     /** Every setting at its default, against the broker at {@code bootstrap}. */
@@ -124,6 +128,7 @@ public record WorkerConfig(
         b.shutdownGrace = shutdownGrace;
         b.rate = rate;
         b.circuitBreaker = circuitBreaker;
+        b.outbound = outbound;
         return b;
     }
 
@@ -191,6 +196,7 @@ public record WorkerConfig(
         private Duration shutdownGrace = Duration.ofSeconds(30);
         private RateLimit rate;
         private CircuitBreakerSettings circuitBreaker;
+        private dev.conveyor.worker.outbound.OutboundSettings outbound;
 
         private Builder(String bootstrap) {
             this.bootstrap = bootstrap;
@@ -214,12 +220,13 @@ public record WorkerConfig(
         public Builder shutdownGrace(Duration v) { this.shutdownGrace = v; return this; }
         public Builder rate(RateLimit v) { this.rate = v; return this; }
         public Builder circuitBreaker(CircuitBreakerSettings v) { this.circuitBreaker = v; return this; }
+        public Builder outbound(dev.conveyor.worker.outbound.OutboundSettings v) { this.outbound = v; return this; }
 
         /** @throws IllegalArgumentException naming the key of an invalid value */
         public WorkerConfig build() {
             return new WorkerConfig(bootstrap, kafkaClient, topicPrefix, group, node, concurrency, maxInFlight,
                     timeout, ordering, retry, topics, subscribe, statusBatchSize, statusWriters, runningMarkAfter, configRefresh,
-                    shutdownGrace, rate, circuitBreaker);
+                    shutdownGrace, rate, circuitBreaker, outbound);
         }
     }
 }

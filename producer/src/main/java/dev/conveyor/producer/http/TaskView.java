@@ -1,5 +1,6 @@
 package dev.conveyor.producer.http;
 
+import static dev.conveyor.schema.db.jooq.Tables.OUTBOX;
 import static dev.conveyor.schema.db.jooq.Tables.TASKS;
 import static dev.conveyor.schema.db.jooq.Tables.TASK_TRANSITIONS;
 
@@ -15,7 +16,9 @@ import org.jooq.DSLContext;
 
 /**
  * A task row and its history as JSON ({@code GET /v1/tasks/{id}}). The payload is previewed, at
- * most {@value #PREVIEW_BYTES} bytes, as text for textual types and by size otherwise.
+ * most {@value #PREVIEW_BYTES} bytes, as text for textual types and by size otherwise. Outbound
+ * deliveries of its terminal statuses (callback, notifications) are listed under {@code deliveries}
+ * with their attempts and last outcome.
  */
 final class TaskView {
 
@@ -73,6 +76,20 @@ final class TaskView {
                         .put("attempt", r.getAttempt())
                         .put("reason", r.getReason())
                         .put("node", r.getNode()));
+        ArrayNode deliveries = json.putArray("deliveries");
+        dsl.selectFrom(OUTBOX).where(OUTBOX.TASK_ID.eq(id)).orderBy(OUTBOX.ID).fetch()
+                .forEach(d -> deliveries.addObject()
+                        .put("target", d.getTarget())
+                        .put("kind", d.getKind())
+                        .put("status", d.getStatus().wireName())
+                        .put("url", d.getUrl())
+                        .put("state", d.getState())
+                        .put("attempts", d.getAttempts())
+                        .put("lastStatus", d.getLastStatus())
+                        .put("lastError", d.getLastError())
+                        .put("nextAttemptAt", d.getState().equals("pending") ? text(d.getNextAttemptAt()) : null)
+                        .put("createdAt", text(d.getCreatedAt()))
+                        .put("deliveredAt", text(d.getDeliveredAt())));
         return json;
     }
 

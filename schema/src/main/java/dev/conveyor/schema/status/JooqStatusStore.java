@@ -32,8 +32,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link StatusStore} on PostgreSQL: one {@code unnest} upsert into {@code tasks} (guarded so
- * rows only move forward), one {@code unnest} insert into {@code task_transitions} and one
- * multi-row insert into {@code scheduled_deliveries}, in one transaction per batch.
+ * rows only move forward), one {@code unnest} insert into {@code task_transitions}, one
+ * multi-row insert into {@code scheduled_deliveries} and, only when some applied change made a
+ * task terminal and has somewhere to go (a callback URL, a matching notification), one
+ * {@code unnest} insert into {@code outbox}: all in one transaction per batch, so a terminal
+ * status is never durable without its outbound deliveries.
  */
 public final class JooqStatusStore implements StatusStore {
 
@@ -53,14 +56,23 @@ public final class JooqStatusStore implements StatusStore {
 
     private final DSLContext dsl;
     private final String node;
+    private final OutboxRouting routing;
 
     /**
+     * Without notifications: terminal changes of tasks with a callback URL still get outbox rows.
+     *
      * @param dsl jOOQ over the process's one pool
      * @param node name of this node, written to {@code task_transitions.node}
      */
     public JooqStatusStore(DSLContext dsl, String node) {
+        this(dsl, node, OutboxRouting.NONE);
+    }
+
+    /** @param routing the notifications terminal changes are sent to, besides their callback URL */
+    public JooqStatusStore(DSLContext dsl, String node, OutboxRouting routing) {
         this.dsl = Objects.requireNonNull(dsl, "dsl");
         this.node = Objects.requireNonNull(node, "node");
+        this.routing = Objects.requireNonNull(routing, "routing");
     }
 
     @Override
@@ -122,6 +134,7 @@ public final class JooqStatusStore implements StatusStore {
                     List<StatusChange> written = chunk.stream().filter(c -> chunkApplied.contains(c.id())).toList();
                     insertTransitions(t, written);
                     insertDeliveries(t, written);
+                    insertOutbox(t, written);
                 }
             }
             return applied;
@@ -132,7 +145,8 @@ public final class JooqStatusStore implements StatusStore {
     public Cancellation cancel(UUID id, String reason, Instant at) {
         return dsl.transactionResult(tx -> {
             DSLContext t = tx.dsl();
-            var row = t.select(TASKS.STATUS, TASKS.ATTEMPT).from(TASKS).where(TASKS.ID.eq(id)).forUpdate().fetchOne();
+            var row = t.select(TASKS.STATUS, TASKS.ATTEMPT, TASKS.TOPIC, TASKS.CALLBACK_URL).from(TASKS)
+                    .where(TASKS.ID.eq(id)).forUpdate().fetchOne();
             if (row == null) {
                 return new Cancellation.NotFound();
             }
@@ -149,6 +163,7 @@ public final class JooqStatusStore implements StatusStore {
                     .where(TASKS.ID.eq(id))
                     .execute();
             insertTransition(t, id, row.value1(), TaskStatus.CANCELLED, at, row.value2(), reason);
+            writeOutbox(t, outboxRows(id, row.value3(), TaskStatus.CANCELLED, row.value4()));
             return new Cancellation.Cancelled();
         });
     }
@@ -447,6 +462,78 @@ public final class JooqStatusStore implements StatusStore {
         if (any) {
             insert.onConflict(SCHEDULED_DELIVERIES.TASK_ID, SCHEDULED_DELIVERIES.ATTEMPT).doNothing().execute();
         }
+    }
+
+    private static final String INSERT_OUTBOX = """
+            insert into outbox (task_id, status, kind, target, url)
+            select u.task_id::uuid, u.status, u.kind, u.target, u.url
+            from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) as u(task_id, status, kind, target, url)
+            on conflict (task_id, status, target) do nothing
+            """;
+
+    /** An {@code outbox} row to write: {@code kind} is callback or notification. */
+    private record OutboxRow(UUID taskId, TaskStatus status, String kind, String target, String url) {}
+
+    /** The outbox rows of the applied changes that made a task terminal; usually none. */
+    private void insertOutbox(DSLContext t, List<StatusChange> written) {
+        List<OutboxRow> rows = null;
+        for (StatusChange c : written) {
+            if (!c.status().isTerminal()) {
+                continue;
+            }
+            List<OutboxRow> of = outboxRows(c.id(), c.topic(), c.status(), c.callbackUrl());
+            if (!of.isEmpty()) {
+                if (rows == null) {
+                    rows = new ArrayList<>();
+                }
+                rows.addAll(of);
+            }
+        }
+        if (rows != null) {
+            writeOutbox(t, rows);
+        }
+    }
+
+    private List<OutboxRow> outboxRows(UUID id, String topic, TaskStatus status, String callbackUrl) {
+        List<OutboxRouting.Target> notifications = routing.notifications(topic, status);
+        if (callbackUrl == null && notifications.isEmpty()) {
+            return List.of();
+        }
+        List<OutboxRow> rows = new ArrayList<>(notifications.size() + 1);
+        if (callbackUrl != null && !callbackUrl.isBlank()) {
+            rows.add(new OutboxRow(id, status, "callback", "callback", callbackUrl));
+        }
+        for (OutboxRouting.Target n : notifications) {
+            rows.add(new OutboxRow(id, status, "notification", "notification:" + n.name(), n.url()));
+        }
+        return rows;
+    }
+
+    private static void writeOutbox(DSLContext t, List<OutboxRow> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        int n = rows.size();
+        String[] taskId = new String[n], status = new String[n], kind = new String[n], target = new String[n],
+                url = new String[n];
+        for (int i = 0; i < n; i++) {
+            OutboxRow r = rows.get(i);
+            taskId[i] = r.taskId().toString();
+            status[i] = r.status().wireName();
+            kind[i] = r.kind();
+            target[i] = r.target();
+            url[i] = r.url();
+        }
+        t.connection(conn -> {
+            try (PreparedStatement ps = conn.prepareStatement(INSERT_OUTBOX)) {
+                ps.setObject(1, taskId);
+                ps.setObject(2, status);
+                ps.setObject(3, kind);
+                ps.setObject(4, target);
+                ps.setObject(5, url);
+                ps.executeUpdate();
+            }
+        });
     }
 
     /**

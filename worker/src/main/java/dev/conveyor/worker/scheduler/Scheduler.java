@@ -7,6 +7,7 @@ import dev.conveyor.worker.scheduler.internal.DelayedIntake;
 import dev.conveyor.worker.scheduler.internal.Deliveries;
 import dev.conveyor.worker.scheduler.internal.DueListener;
 import dev.conveyor.worker.scheduler.internal.RecurringFires;
+import dev.conveyor.worker.outbound.internal.OutboxDelivery;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * LISTEN/NOTIFY when an earlier delivery is inserted; a bounded safety poll
  * ({@code scheduler.safety-poll}) covers a missed notification. Any number of schedulers may run
  * on the same tables: claims use {@code FOR UPDATE SKIP LOCKED}.
+ *
+ * <p>It also delivers the {@code outbox} (callbacks and notifications of terminal statuses) on a
+ * thread of its own, {@code conveyor-outbox}, so a slow receiver never delays a redelivery.
  */
 public final class Scheduler implements AutoCloseable {
 
@@ -62,6 +66,8 @@ public final class Scheduler implements AutoCloseable {
     private final DelayedIntake intake;
     private final Thread loopThread;
     private final Thread intakeThread;
+    private final OutboxDelivery outbox;
+    private final Thread outboxThread;
     private volatile boolean stopping;
     private final Database database;
     private final java.util.concurrent.atomic.AtomicLong backlog = new java.util.concurrent.atomic.AtomicLong();
@@ -93,7 +99,10 @@ public final class Scheduler implements AutoCloseable {
         this.fires = new RecurringFires(c.database().dsl(), producer);
         this.listener = new DueListener(c.database().dataSource(), c.database().config().schema());
         this.intake = new DelayedIntake(new KafkaConsumer<>(consumerProperties(config)), producer,
-                new JooqStatusStore(c.database().dsl(), config.node()), clock, config.delayedTopic(), config.dlqTopic());
+                new JooqStatusStore(c.database().dsl(), config.node(), config.outbound()), clock, config.delayedTopic(),
+                config.dlqTopic());
+        this.outbox = new OutboxDelivery(c.database().dsl(), config.outbound(), clock, c.meters());
+        this.outboxThread = Thread.ofPlatform().name("conveyor-outbox").unstarted(outbox);
         fires.sync(config.schedules(), clock.instant());
         this.loopThread = Thread.ofPlatform().name("conveyor-scheduler").unstarted(this::loop);
         this.intakeThread = Thread.ofPlatform().name("conveyor-delayed-intake").unstarted(intake);
@@ -107,9 +116,13 @@ public final class Scheduler implements AutoCloseable {
         Scheduler s = new Scheduler(config, collaborators, () -> {});
         s.loopThread.start();
         s.intakeThread.start();
-        log.info("Scheduler started: node={} group={} batch-size={} safety-poll={} schedules={}", config.node(),
-                config.group(), config.batchSize(), config.safetyPoll(),
-                config.schedules().stream().map(ScheduleDefinition::name).toList());
+        s.outboxThread.start();
+        if (config.outbound().callbacks().secret() == null) {
+            log.warn("callbacks.secret is not set: callbacks and notifications are sent unsigned");
+        }
+        log.info("Scheduler started: node={} group={} batch-size={} safety-poll={} schedules={} outbound={}",
+                config.node(), config.group(), config.batchSize(), config.safetyPoll(),
+                config.schedules().stream().map(ScheduleDefinition::name).toList(), config.outbound().describe());
         return s;
     }
 
@@ -192,8 +205,11 @@ public final class Scheduler implements AutoCloseable {
     public void close() {
         stopping = true;
         intake.stop();
+        outbox.close();
         join(loopThread);
         join(intakeThread);
+        join(outboxThread);
+        outbox.release();
         deliveryPool.shutdown();
         listener.close();
         producer.close(Duration.ofSeconds(10));

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import dev.conveyor.worker.outbound.OutboundSettings;
 
 /**
  * Scheduler settings ({@code scheduler.*}, {@code kafka.*} and {@code schedules:} in {@code conveyor.yaml}).
@@ -18,9 +19,12 @@ import java.util.Objects;
  * @param safetyPoll longest sleep without a notification ({@code scheduler.safety-poll}, default 2 s):
  *     covers a missed LISTEN/NOTIFY wake-up
  * @param schedules recurring schedules to upsert at start ({@code schedules})
+ * @param outbound callbacks and notifications the scheduler delivers from the {@code outbox}
+ *     ({@code callbacks:}, {@code notifications:})
  */
 public record SchedulerConfig(String bootstrap, Map<String, Object> kafkaClient, String topicPrefix, String group,
-        String node, int batchSize, Duration safetyPoll, List<ScheduleDefinition> schedules) {
+        String node, int batchSize, Duration safetyPoll, List<ScheduleDefinition> schedules,
+        OutboundSettings outbound) {
 
     public static final String DEFAULT_GROUP = "conveyor-scheduler";
 
@@ -49,6 +53,13 @@ public record SchedulerConfig(String bootstrap, Map<String, Object> kafkaClient,
         if (distinct != schedules.size()) {
             throw new IllegalArgumentException("schedules: names must be unique");
         }
+        outbound = Objects.requireNonNullElse(outbound, OutboundSettings.defaults());
+    }
+
+    /** With default outbound settings (callbacks unsigned, no notifications). */
+    public SchedulerConfig(String bootstrap, Map<String, Object> kafkaClient, String topicPrefix, String group,
+            String node, int batchSize, Duration safetyPoll, List<ScheduleDefinition> schedules) {
+        this(bootstrap, kafkaClient, topicPrefix, group, node, batchSize, safetyPoll, schedules, null);
     }
 
     /** Defaults against {@code bootstrap}: prefix {@code conveyor.}, no schedules. */
@@ -58,27 +69,32 @@ public record SchedulerConfig(String bootstrap, Map<String, Object> kafkaClient,
     }
 
     public SchedulerConfig withTopicPrefix(String prefix) {
-        return new SchedulerConfig(bootstrap, kafkaClient, prefix, group, node, batchSize, safetyPoll, schedules);
+        return new SchedulerConfig(bootstrap, kafkaClient, prefix, group, node, batchSize, safetyPoll, schedules, outbound);
     }
 
     public SchedulerConfig withGroup(String group) {
-        return new SchedulerConfig(bootstrap, kafkaClient, topicPrefix, group, node, batchSize, safetyPoll, schedules);
+        return new SchedulerConfig(bootstrap, kafkaClient, topicPrefix, group, node, batchSize, safetyPoll, schedules, outbound);
     }
 
     public SchedulerConfig withNode(String node) {
-        return new SchedulerConfig(bootstrap, kafkaClient, topicPrefix, group, node, batchSize, safetyPoll, schedules);
+        return new SchedulerConfig(bootstrap, kafkaClient, topicPrefix, group, node, batchSize, safetyPoll, schedules, outbound);
     }
 
     public SchedulerConfig withSchedules(List<ScheduleDefinition> schedules) {
-        return new SchedulerConfig(bootstrap, kafkaClient, topicPrefix, group, node, batchSize, safetyPoll, schedules);
+        return new SchedulerConfig(bootstrap, kafkaClient, topicPrefix, group, node, batchSize, safetyPoll, schedules, outbound);
     }
 
     public SchedulerConfig withSafetyPoll(Duration safetyPoll) {
-        return new SchedulerConfig(bootstrap, kafkaClient, topicPrefix, group, node, batchSize, safetyPoll, schedules);
+        return new SchedulerConfig(bootstrap, kafkaClient, topicPrefix, group, node, batchSize, safetyPoll, schedules, outbound);
     }
 
     public SchedulerConfig withBatchSize(int batchSize) {
-        return new SchedulerConfig(bootstrap, kafkaClient, topicPrefix, group, node, batchSize, safetyPoll, schedules);
+        return new SchedulerConfig(bootstrap, kafkaClient, topicPrefix, group, node, batchSize, safetyPoll, schedules, outbound);
+    }
+
+    public SchedulerConfig withOutbound(OutboundSettings outbound) {
+        return new SchedulerConfig(bootstrap, kafkaClient, topicPrefix, group, node, batchSize, safetyPoll, schedules,
+                outbound);
     }
 
     public String delayedTopic() {

@@ -14,6 +14,11 @@ import dev.conveyor.worker.CircuitBreakerSettings;
 import dev.conveyor.worker.RateLimit;
 import dev.conveyor.worker.TopicSettings;
 import dev.conveyor.worker.WorkerConfig;
+import dev.conveyor.worker.outbound.CallbackSettings;
+import dev.conveyor.worker.outbound.NotificationSettings;
+import dev.conveyor.worker.outbound.OutboundSettings;
+import dev.conveyor.worker.outbound.PayloadTemplate;
+import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.worker.scheduler.ScheduleDefinition;
 import dev.conveyor.worker.scheduler.SchedulerConfig;
 import dev.conveyor.worker.spi.Ordering;
@@ -57,7 +62,8 @@ public final class ConveyorConfig {
             "db.pool-size", "db.schema", "topics", "worker.group", "worker.node", "worker.concurrency",
             "worker.max-in-flight", "worker.timeout", "worker.ordering", "worker.max-attempts",
             "worker.reschedule-floor", "worker.slow-reschedule-floor", "worker.status-writers", "scheduler.group",
-            "scheduler.batch-size", "scheduler.safety-poll", "log.format");
+            "scheduler.batch-size", "scheduler.safety-poll", "log.format", "callbacks.secret", "callbacks.max-attempts",
+            "callbacks.allow-private-networks");
 
     private final ObjectNode tree;
     private final boolean dbUrlGiven;
@@ -130,6 +136,7 @@ public final class ConveyorConfig {
     /** Builds every role's settings once, so a bad value fails at start whichever role runs. */
     private void validate() {
         logFormat();
+        outbound();
         db();
         worker();
         scheduler(List.of());
@@ -231,7 +238,8 @@ public final class ConveyorConfig {
                     .subscribe(topics())
                     .statusWriters(integer(w, k + "status-writers", "status-writers", 2))
                     .rate(rate(w, k + "rate"))
-                    .circuitBreaker(circuitBreaker(w.get("circuit-breaker"), k + "circuit-breaker"));
+                    .circuitBreaker(circuitBreaker(w.get("circuit-breaker"), k + "circuit-breaker"))
+                    .outbound(outbound());
             String node = text(w, k + "node", "node", null);
             if (node != null) {
                 b.node(node);
@@ -302,10 +310,142 @@ public final class ConveyorConfig {
                     text(s, "scheduler.group", "group", SchedulerConfig.DEFAULT_GROUP),
                     text(tree.path("worker"), "worker.node", "node", WorkerConfig.defaultNode()),
                     integer(s, "scheduler.batch-size", "batch-size", 1000),
-                    duration(s, "scheduler.safety-poll", "safety-poll", Duration.ofSeconds(2)), schedules);
+                    duration(s, "scheduler.safety-poll", "safety-poll", Duration.ofSeconds(2)), schedules, outbound());
         } catch (IllegalArgumentException e) {
             throw new ConfigException("scheduler", e.getMessage());
         }
+    }
+
+    /**
+     * {@code callbacks:} and {@code notifications:}. A notification error names the notification
+     * and the field, e.g. {@code notifications[ops-alert].payload: unknown parameter {task.foo}}.
+     */
+    public OutboundSettings outbound() {
+        JsonNode c = tree.path("callbacks");
+        if (!c.isMissingNode() && !c.isNull() && !c.isObject()) {
+            throw new ConfigException("callbacks", "must be a mapping, e.g. { secret: whsec_..., max-attempts: 10 }");
+        }
+        Set<String> known = Set.of("secret", "max-attempts", "allow-private-networks");
+        for (Iterator<String> it = c.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!known.contains(key)) {
+                throw new ConfigException("callbacks." + key, "unknown key; known: " + new java.util.TreeSet<>(known));
+            }
+        }
+        CallbackSettings callbacks;
+        try {
+            callbacks = new CallbackSettings(text(c, "callbacks.secret", "secret", null),
+                    integer(c, "callbacks.max-attempts", "max-attempts", CallbackSettings.DEFAULT_MAX_ATTEMPTS),
+                    bool(c, "callbacks.allow-private-networks", "allow-private-networks", false));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("callbacks", e.getMessage());
+        }
+        JsonNode list = tree.path("notifications");
+        if (!list.isMissingNode() && !list.isNull() && !list.isArray()) {
+            throw new ConfigException("notifications", "must be a list of { name, on, topics, url, method, headers, payload }");
+        }
+        List<NotificationSettings> notifications = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            notifications.add(notification(list.get(i), i));
+        }
+        try {
+            return new OutboundSettings(callbacks, notifications, OutboundSettings.Tuning.defaults());
+        } catch (NotificationSettings.Invalid e) {
+            throw new ConfigException("notifications[" + e.notification() + "]." + e.field(), e.getMessage());
+        }
+    }
+
+    private static final Set<String> NOTIFICATION_KEYS = Set.of("name", "on", "topics", "url", "method", "headers",
+            "payload");
+
+    private static NotificationSettings notification(JsonNode n, int index) {
+        if (!n.isObject()) {
+            throw new ConfigException("notifications[" + index + "]", "must be a mapping with name, on, url, ...");
+        }
+        JsonNode nameNode = n.get("name");
+        if (nameNode == null || !nameNode.isTextual() || nameNode.asText().isBlank()) {
+            throw new ConfigException("notifications[" + index + "].name", "is required");
+        }
+        String name = nameNode.asText();
+        String key = "notifications[" + name + "]";
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!NOTIFICATION_KEYS.contains(field)) {
+                throw new ConfigException(key + "." + field, "unknown key; known: " + new java.util.TreeSet<>(NOTIFICATION_KEYS));
+            }
+        }
+        try {
+            Set<TaskStatus> on = new LinkedHashSet<>();
+            for (String s : strings(n, key + ".on", "on")) {
+                on.add(NotificationSettings.status(name, s));
+            }
+            Set<String> topics = new LinkedHashSet<>(strings(n, key + ".topics", "topics"));
+            String urlText = text(n, key + ".url", "url", null);
+            if (urlText == null) {
+                throw new ConfigException(key + ".url", "is required");
+            }
+            JsonNode h = n.get("headers");
+            Map<String, String> headers = new LinkedHashMap<>();
+            if (h != null && !h.isNull()) {
+                if (!h.isObject()) {
+                    throw new ConfigException(key + ".headers", "must be a mapping of header name to value");
+                }
+                for (Iterator<Map.Entry<String, JsonNode>> it = h.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                        throw new ConfigException(key + ".headers." + e.getKey(), "must be a single value");
+                    }
+                    headers.put(e.getKey(), e.getValue().asText());
+                }
+            }
+            PayloadTemplate payload = null;
+            JsonNode p = n.get("payload");
+            if (p != null && !p.isNull()) {
+                try {
+                    payload = PayloadTemplate.parse(p);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(key + ".payload", e.getMessage());
+                }
+            }
+            return new NotificationSettings(name, on, topics, NotificationSettings.url(name, urlText),
+                    text(n, key + ".method", "method", null), headers, payload);
+        } catch (NotificationSettings.Invalid e) {
+            throw new ConfigException("notifications[" + e.notification() + "]." + e.field(), e.getMessage());
+        }
+    }
+
+    /** A list of strings, or a single string as a list of one. */
+    private static List<String> strings(JsonNode section, String key, String field) {
+        JsonNode v = section.get(field);
+        if (v == null || v.isNull()) {
+            return List.of();
+        }
+        if (v.isValueNode()) {
+            return List.of(v.asText());
+        }
+        if (!v.isArray()) {
+            throw new ConfigException(key, "must be a list, e.g. [failed, dead]");
+        }
+        List<String> out = new ArrayList<>();
+        v.forEach(x -> {
+            if (!x.isValueNode()) {
+                throw new ConfigException(key, "must be a list of names, was " + v);
+            }
+            out.add(x.asText());
+        });
+        return out;
+    }
+
+    private static boolean bool(JsonNode section, String key, String field, boolean fallback) {
+        String v = text(section, key, field, null);
+        if (v == null) {
+            return fallback;
+        }
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new ConfigException(key, "must be true or false, was '" + v + "'");
+        };
     }
 
     /** True when {@code webhooks:} configures at least one source. */
@@ -400,6 +540,9 @@ public final class ConveyorConfig {
         }
         if (copy.path("http").has("tokens")) {
             ((ObjectNode) copy.get("http")).put("tokens", "*** (" + copy.path("http").path("tokens").size() + ")");
+        }
+        if (copy.path("callbacks").has("secret")) {
+            ((ObjectNode) copy.get("callbacks")).put("secret", "***");
         }
         copy.path("webhooks").forEach(w -> {
             if (w.has("secret")) {

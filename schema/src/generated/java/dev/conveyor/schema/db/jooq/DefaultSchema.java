@@ -6,6 +6,7 @@ package dev.conveyor.schema.db.jooq;
 
 import dev.conveyor.schema.db.jooq.tables.ExtensionConfigs;
 import dev.conveyor.schema.db.jooq.tables.IdempotencyKeys;
+import dev.conveyor.schema.db.jooq.tables.Outbox;
 import dev.conveyor.schema.db.jooq.tables.ScheduledDeliveries;
 import dev.conveyor.schema.db.jooq.tables.Schedules;
 import dev.conveyor.schema.db.jooq.tables.TaskCounts;
@@ -48,6 +49,13 @@ public class DefaultSchema extends SchemaImpl {
      * first task id and enqueues nothing.
      */
     public final IdempotencyKeys IDEMPOTENCY_KEYS = IdempotencyKeys.IDEMPOTENCY_KEYS;
+
+    /**
+     * Outbound HTTP deliveries of terminal task statuses (callbacks and
+     * notifications), written in the same transaction as the status change and
+     * delivered with retries by the scheduler.
+     */
+    public final Outbox OUTBOX = Outbox.OUTBOX;
 
     /**
      * The scheduler's durable queue of future deliveries: rescheduled tasks and
@@ -113,6 +121,7 @@ public class DefaultSchema extends SchemaImpl {
         return Arrays.asList(
             ExtensionConfigs.EXTENSION_CONFIGS,
             IdempotencyKeys.IDEMPOTENCY_KEYS,
+            Outbox.OUTBOX,
             ScheduledDeliveries.SCHEDULED_DELIVERIES,
             Schedules.SCHEDULES,
             TaskCounts.TASK_COUNTS,

@@ -5,6 +5,7 @@ package dev.conveyor.schema.db.jooq;
 
 
 import dev.conveyor.schema.db.jooq.tables.IdempotencyKeys;
+import dev.conveyor.schema.db.jooq.tables.Outbox;
 import dev.conveyor.schema.db.jooq.tables.ScheduledDeliveries;
 import dev.conveyor.schema.db.jooq.tables.Schedules;
 import dev.conveyor.schema.db.jooq.tables.Tasks;
@@ -26,6 +27,7 @@ public class Indexes {
     // -------------------------------------------------------------------------
 
     public static final Index IDEMPOTENCY_KEYS_CREATED_IDX = Internal.createIndex(DSL.name("idempotency_keys_created_idx"), IdempotencyKeys.IDEMPOTENCY_KEYS, new OrderField[] { IdempotencyKeys.IDEMPOTENCY_KEYS.CREATED_AT }, false);
+    public static final Index OUTBOX_DUE_IDX = Internal.createIndex(DSL.name("outbox_due_idx"), Outbox.OUTBOX, new OrderField[] { Outbox.OUTBOX.NEXT_ATTEMPT_AT }, false);
     public static final Index SCHEDULED_DELIVERIES_DUE_IDX = Internal.createIndex(DSL.name("scheduled_deliveries_due_idx"), ScheduledDeliveries.SCHEDULED_DELIVERIES, new OrderField[] { ScheduledDeliveries.SCHEDULED_DELIVERIES.DUE_AT }, false);
     public static final Index SCHEDULES_NEXT_FIRE_IDX = Internal.createIndex(DSL.name("schedules_next_fire_idx"), Schedules.SCHEDULES, new OrderField[] { Schedules.SCHEDULES.NEXT_FIRE_AT }, false);
     public static final Index TASKS_CREATED_IDX = Internal.createIndex(DSL.name("tasks_created_idx"), Tasks.TASKS, new OrderField[] { Tasks.TASKS.CREATED_AT.desc(), Tasks.TASKS.ID.desc() }, false);

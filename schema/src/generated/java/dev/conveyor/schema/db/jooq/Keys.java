@@ -6,6 +6,7 @@ package dev.conveyor.schema.db.jooq;
 
 import dev.conveyor.schema.db.jooq.tables.ExtensionConfigs;
 import dev.conveyor.schema.db.jooq.tables.IdempotencyKeys;
+import dev.conveyor.schema.db.jooq.tables.Outbox;
 import dev.conveyor.schema.db.jooq.tables.ScheduledDeliveries;
 import dev.conveyor.schema.db.jooq.tables.Schedules;
 import dev.conveyor.schema.db.jooq.tables.TaskCounts;
@@ -14,6 +15,7 @@ import dev.conveyor.schema.db.jooq.tables.TaskTransitions;
 import dev.conveyor.schema.db.jooq.tables.Tasks;
 import dev.conveyor.schema.db.jooq.tables.records.ExtensionConfigsRecord;
 import dev.conveyor.schema.db.jooq.tables.records.IdempotencyKeysRecord;
+import dev.conveyor.schema.db.jooq.tables.records.OutboxRecord;
 import dev.conveyor.schema.db.jooq.tables.records.ScheduledDeliveriesRecord;
 import dev.conveyor.schema.db.jooq.tables.records.SchedulesRecord;
 import dev.conveyor.schema.db.jooq.tables.records.TaskCountsRecord;
@@ -40,6 +42,8 @@ public class Keys {
 
     public static final UniqueKey<ExtensionConfigsRecord> EXTENSION_CONFIGS_PK = Internal.createUniqueKey(ExtensionConfigs.EXTENSION_CONFIGS, DSL.name("extension_configs_pk"), new TableField[] { ExtensionConfigs.EXTENSION_CONFIGS.EXTENSION }, true);
     public static final UniqueKey<IdempotencyKeysRecord> IDEMPOTENCY_KEYS_PK = Internal.createUniqueKey(IdempotencyKeys.IDEMPOTENCY_KEYS, DSL.name("idempotency_keys_pk"), new TableField[] { IdempotencyKeys.IDEMPOTENCY_KEYS.SCOPE, IdempotencyKeys.IDEMPOTENCY_KEYS.KEY }, true);
+    public static final UniqueKey<OutboxRecord> OUTBOX_PK = Internal.createUniqueKey(Outbox.OUTBOX, DSL.name("outbox_pk"), new TableField[] { Outbox.OUTBOX.ID }, true);
+    public static final UniqueKey<OutboxRecord> OUTBOX_TASK_STATUS_TARGET_UQ = Internal.createUniqueKey(Outbox.OUTBOX, DSL.name("outbox_task_status_target_uq"), new TableField[] { Outbox.OUTBOX.TASK_ID, Outbox.OUTBOX.STATUS, Outbox.OUTBOX.TARGET }, true);
     public static final UniqueKey<ScheduledDeliveriesRecord> SCHEDULED_DELIVERIES_PK = Internal.createUniqueKey(ScheduledDeliveries.SCHEDULED_DELIVERIES, DSL.name("scheduled_deliveries_pk"), new TableField[] { ScheduledDeliveries.SCHEDULED_DELIVERIES.ID }, true);
     public static final UniqueKey<ScheduledDeliveriesRecord> SCHEDULED_DELIVERIES_TASK_ATTEMPT_UQ = Internal.createUniqueKey(ScheduledDeliveries.SCHEDULED_DELIVERIES, DSL.name("scheduled_deliveries_task_attempt_uq"), new TableField[] { ScheduledDeliveries.SCHEDULED_DELIVERIES.TASK_ID, ScheduledDeliveries.SCHEDULED_DELIVERIES.ATTEMPT }, true);
     public static final UniqueKey<SchedulesRecord> SCHEDULES_PK = Internal.createUniqueKey(Schedules.SCHEDULES, DSL.name("schedules_pk"), new TableField[] { Schedules.SCHEDULES.NAME }, true);

@@ -6,6 +6,7 @@ package dev.conveyor.schema.db.jooq;
 
 import dev.conveyor.schema.db.jooq.tables.ExtensionConfigs;
 import dev.conveyor.schema.db.jooq.tables.IdempotencyKeys;
+import dev.conveyor.schema.db.jooq.tables.Outbox;
 import dev.conveyor.schema.db.jooq.tables.ScheduledDeliveries;
 import dev.conveyor.schema.db.jooq.tables.Schedules;
 import dev.conveyor.schema.db.jooq.tables.TaskCounts;
@@ -32,6 +33,13 @@ public class Tables {
      * first task id and enqueues nothing.
      */
     public static final IdempotencyKeys IDEMPOTENCY_KEYS = IdempotencyKeys.IDEMPOTENCY_KEYS;
+
+    /**
+     * Outbound HTTP deliveries of terminal task statuses (callbacks and
+     * notifications), written in the same transaction as the status change and
+     * delivered with retries by the scheduler.
+     */
+    public static final Outbox OUTBOX = Outbox.OUTBOX;
 
     /**
      * The scheduler's durable queue of future deliveries: rescheduled tasks and

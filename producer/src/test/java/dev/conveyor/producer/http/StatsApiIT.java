@@ -257,7 +257,7 @@ class StatsApiIT {
                         .execute();
                 assertThat(d.fetchValue("select to_regclass('task_counts')")).isNull();
             }
-            assertThat(flyway(schema).load().migrate().migrationsExecuted).isEqualTo(1);
+            assertThat(flyway(schema).target("5").load().migrate().migrationsExecuted).isEqualTo(1);
 
             // Checked from a session whose search path is another schema: the triggers still count
             // in the schema they belong to.

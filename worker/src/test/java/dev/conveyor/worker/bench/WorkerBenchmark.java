@@ -745,15 +745,28 @@ public final class WorkerBenchmark {
     private StatusSchema freshSchema(String name) {
         if (!publicSchemaUsed) {
             publicSchemaUsed = true;
+            withoutCountersIfAsked(db);
             return new StatusSchema(db, () -> {});
         }
         String schema = "bench_" + name + "_" + runId;
         Database own = Database.openAndMigrate(new DbConfig(db.config().url(), db.config().user(),
                 db.config().password(), 8, schema), "bench-" + name);
+        withoutCountersIfAsked(own);
         return new StatusSchema(own, () -> {
             own.close();
             db.dsl().execute("drop schema " + schema + " cascade");
         });
+    }
+
+    /**
+     * {@code -Dbench.counters=off} disables the triggers that keep {@code task_counts} (V5), to
+     * measure what the O(1) stats cost the worker; never in a real installation.
+     */
+    private static void withoutCountersIfAsked(Database database) {
+        if ("off".equals(System.getProperty("bench.counters"))) {
+            database.dsl().execute("alter table tasks disable trigger tasks_count_inserts, "
+                    + "disable trigger tasks_count_updates");
+        }
     }
 
     private record StatusSchema(Database db, Runnable cleanup) implements AutoCloseable {

@@ -720,8 +720,32 @@
         'no result'),
       payloadBlock(t),
       h('h2', null, 'History'),
-      timeline(t.transitions || [])
+      timeline(t.transitions || []),
+      deliveries(t.deliveries || [])
     ];
+  }
+
+  /** Callback and notification deliveries of the task's final status, with each one's last outcome. */
+  function deliveries(list) {
+    if (!list.length) {
+      return null;
+    }
+    return h('section', { 'class': 'block' }, h('h2', null, 'Deliveries'),
+      h('table', { 'class': 'grid', 'data-testid': 'deliveries' },
+        h('thead', null, h('tr', null, ['Target', 'For', 'URL', 'State', 'Attempts', 'Last answer', 'When']
+          .map(function (c) { return h('th', null, c); }))),
+        h('tbody', null, list.map(function (d) {
+          var last = d.lastStatus ? 'HTTP ' + d.lastStatus : '';
+          if (d.lastError) {
+            last = last ? last + ' · ' + d.lastError : d.lastError;
+          }
+          var when = d.state === 'delivered' ? ['delivered ', time(d.deliveredAt)]
+            : d.state === 'pending' && d.nextAttemptAt ? ['next try ', time(d.nextAttemptAt)] : null;
+          return h('tr', { 'data-testid': 'delivery' },
+            h('td', null, d.target), h('td', null, badge(d.status)), h('td', { 'class': 'mono small' }, d.url),
+            h('td', null, d.state), h('td', { 'class': 'num' }, String(d.attempts)), h('td', null, dash(last || null)),
+            h('td', null, when));
+        }))));
   }
 
   function block(title, testid, text, empty) {

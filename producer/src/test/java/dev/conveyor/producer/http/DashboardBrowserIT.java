@@ -193,6 +193,23 @@ class DashboardBrowserIT {
         assertThat(transitions.get(1).getText()).contains("running", "failed", "attempt 1", "node dashboard-test");
         assertThat(driver.findElements(By.cssSelector("[data-testid=retry]"))).hasSize(1);
         assertThat(driver.findElements(By.cssSelector("[data-testid=cancel]"))).isEmpty();
+        assertThat(driver.findElements(By.cssSelector("[data-testid=deliveries]"))).as("no deliveries, no table")
+                .isEmpty();
+
+        // Its callback delivery (an outbox row, as the worker writes it) shows with its last outcome.
+        database.dsl().insertInto(dev.conveyor.schema.db.jooq.Tables.OUTBOX,
+                        dev.conveyor.schema.db.jooq.Tables.OUTBOX.TASK_ID, dev.conveyor.schema.db.jooq.Tables.OUTBOX.STATUS,
+                        dev.conveyor.schema.db.jooq.Tables.OUTBOX.KIND, dev.conveyor.schema.db.jooq.Tables.OUTBOX.TARGET,
+                        dev.conveyor.schema.db.jooq.Tables.OUTBOX.URL, dev.conveyor.schema.db.jooq.Tables.OUTBOX.ATTEMPTS,
+                        dev.conveyor.schema.db.jooq.Tables.OUTBOX.LAST_STATUS,
+                        dev.conveyor.schema.db.jooq.Tables.OUTBOX.LAST_ERROR)
+                .values(id, dev.conveyor.schema.TaskStatus.FAILED, "callback", "callback",
+                        "https://receiver.example/cb?<b>x</b>", 3, 503, "receiver answered 503")
+                .execute();
+        driver.findElement(By.cssSelector("[data-testid=reload]")).click();
+        wait(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-testid=delivery]")));
+        assertThat(text("[data-testid=delivery]")).contains("callback", "failed", "https://receiver.example/cb?<b>x</b>",
+                "pending", "3", "HTTP 503", "receiver answered 503", "next try 20").doesNotContain("[object");
         screenshot("dashboard-detail-failed.png");
 
         open("/ui/#/tasks/" + UUID.randomUUID());

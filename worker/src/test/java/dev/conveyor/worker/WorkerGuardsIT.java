@@ -178,7 +178,10 @@ class WorkerGuardsIT {
         };
         WorkerConfig config = fx.config().ordering(Ordering.NONE).concurrency(64)
                 .topics(Map.of(topic, new TopicSettings(null, null, 2, null, null))).build();
-        start(config, new SimpleMeterRegistry(), ext);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        start(config, meters, ext);
+        assertThat(meters.find("resilience4j.bulkhead.max.allowed.concurrent.calls").tag("name", topic).gauge().value())
+                .isEqualTo(2.0);
         List<Task> tasks = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
             tasks.add(fx.publish(fx.task(topic, "{\"n\":" + i + "}")));

@@ -278,11 +278,13 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             }
             globalPermits.acquire();
             try {
-                route.permits().acquire();
+                if (!route.bulkhead().tryAcquirePermission()) {
+                    throw new InterruptedException("stopped while waiting for a concurrency slot");
+                }
                 try {
                     run(e);
                 } finally {
-                    route.permits().release();
+                    route.bulkhead().onComplete();
                 }
             } finally {
                 globalPermits.release();

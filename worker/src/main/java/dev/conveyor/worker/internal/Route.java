@@ -9,9 +9,11 @@ import dev.conveyor.worker.spi.ExtensionSettings;
 import dev.conveyor.worker.spi.InteractiveExtension;
 import dev.conveyor.worker.spi.Ordering;
 import java.time.Duration;
-import java.util.concurrent.Semaphore;
 import dev.conveyor.worker.CircuitBreakerSettings;
 import dev.conveyor.worker.RateLimit;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -23,27 +25,28 @@ import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
  * Where the tasks of one topic go and under which guards: the owning extension and its settings
  * resolved in order worker default → extension {@code settings()} → {@code worker.topics.<topic>}.
  *
- * @param permits executions of this topic allowed at once (the bulkhead)
+ * @param bulkhead the topic's Resilience4j bulkhead: at most {@code concurrency} executions at once
  * @param rateLimiter the topic's Resilience4j rate limiter, or null when it has no {@code rate}
  * @param breaker the topic's Resilience4j circuit breaker, or null when it has no {@code circuit-breaker}
  */
 public record Route(String topic, Extension extension, Kind kind, Duration timeout, Ordering ordering,
-        RetryPolicy retry, int concurrency, Semaphore permits, RateLimiter rateLimiter, CircuitBreaker breaker) {
+        RetryPolicy retry, int concurrency, Bulkhead bulkhead, RateLimiter rateLimiter, CircuitBreaker breaker) {
 
     /** Which SPI interface the extension implements. */
     public enum Kind { BACKGROUND, INTERACTIVE, SCHEDULED }
 
     /** Resolves the settings of {@code topic}, owned by {@code extension}, with guards of their own. */
     public static Route resolve(String topic, Extension extension, WorkerConfig config) {
-        return resolve(topic, extension, config, RateLimiterRegistry.ofDefaults(), CircuitBreakerRegistry.ofDefaults());
+        return resolve(topic, extension, config, BulkheadRegistry.ofDefaults(), RateLimiterRegistry.ofDefaults(),
+                CircuitBreakerRegistry.ofDefaults());
     }
 
     /**
-     * Resolves the settings of {@code topic}, owned by {@code extension}; its rate limiter and
-     * circuit breaker (if configured) are created in the given registries, named after the topic.
+     * Resolves the settings of {@code topic}, owned by {@code extension}; its bulkhead, rate limiter
+     * and circuit breaker (if configured) are created in the given registries, named after the topic.
      */
-    public static Route resolve(String topic, Extension extension, WorkerConfig config, RateLimiterRegistry limiters,
-            CircuitBreakerRegistry breakers) {
+    public static Route resolve(String topic, Extension extension, WorkerConfig config, BulkheadRegistry bulkheads,
+            RateLimiterRegistry limiters, CircuitBreakerRegistry breakers) {
         ExtensionSettings own = extension.settings() == null ? ExtensionSettings.none() : extension.settings();
         TopicSettings override = config.topics().getOrDefault(topic, TopicSettings.none());
         Kind kind = extension instanceof BackgroundExtension ? Kind.BACKGROUND
@@ -78,8 +81,12 @@ public record Route(String topic, Extension extension, Kind kind, Duration timeo
                 .permittedNumberOfCallsInHalfOpenState(Math.min(cb.window(), 3))
                 .automaticTransitionFromOpenToHalfOpenEnabled(true)
                 .build());
-        return new Route(topic, extension, kind, timeout, ordering, retry, concurrency, new Semaphore(concurrency),
-                limiter, breaker);
+        Bulkhead bulkhead = bulkheads.bulkhead(topic, BulkheadConfig.custom()
+                .maxConcurrentCalls(concurrency)
+                // A task over the limit waits for a slot on its virtual thread; only stopping ends the wait.
+                .maxWaitDuration(Duration.ofDays(1))
+                .build());
+        return new Route(topic, extension, kind, timeout, ordering, retry, concurrency, bulkhead, limiter, breaker);
     }
 
     @SafeVarargs

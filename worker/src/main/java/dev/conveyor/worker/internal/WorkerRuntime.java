@@ -53,17 +53,19 @@ public final class WorkerRuntime implements AutoCloseable {
             MeterRegistry meters, Clock clock) {
         this.config = config;
         Map<String, Route> routes = new LinkedHashMap<>();
+        var bulkheads = io.github.resilience4j.bulkhead.BulkheadRegistry.ofDefaults();
         var limiters = io.github.resilience4j.ratelimiter.RateLimiterRegistry.ofDefaults();
         var breakers = io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry.ofDefaults();
         for (String topic : extensions.topics()) {
             Extension ext = extensions.forTopic(topic).orElseThrow();
-            routes.put(topic, Route.resolve(topic, ext, config, limiters, breakers));
+            routes.put(topic, Route.resolve(topic, ext, config, bulkheads, limiters, breakers));
         }
         // Guard states as meters: resilience4j_circuitbreaker_state{name=<topic>,state=...}, calls, rate limiter permits.
         io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers)
                 .bindTo(meters);
         io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetrics.ofRateLimiterRegistry(limiters)
                 .bindTo(meters);
+        io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads).bindTo(meters);
         Set<String> topics = new HashSet<>(routes.keySet());
         topics.addAll(config.subscribe());
         if (topics.isEmpty()) {

@@ -48,7 +48,7 @@ class RouteTest {
         assertThat(b.timeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(b.ordering()).isEqualTo(Ordering.KEY);
         assertThat(b.concurrency()).isEqualTo(4);
-        assertThat(b.permits().availablePermits()).isEqualTo(4);
+        assertThat(b.bulkhead().getBulkheadConfig().getMaxConcurrentCalls()).isEqualTo(4);
         assertThat(b.retry().maxAttempts()).isEqualTo(9);
     }
 

@@ -114,24 +114,10 @@ public final class StatsBenchmark {
     private StatsBenchmark() {}
 
     public static void main(String[] args) {
-        BenchOutput.captureStdout();
-        int status;
-        try {
+        BenchOutput.runMain("bench-stats", USAGE, () -> {
             run(Options.parse(args));
-            status = 0;
-        } catch (IllegalArgumentException e) {
-            if (!"help".equals(e.getMessage())) {
-                System.err.println("bench-stats: " + e.getMessage());
-            }
-            System.err.println(USAGE);
-            status = "help".equals(e.getMessage()) ? 0 : 2;
-        } catch (Throwable t) {
-            System.err.println("bench-stats: failed: " + t);
-            t.printStackTrace(System.err);
-            status = 1;
-        }
-        BenchOutput.flush();
-        System.exit(status);
+            return true;
+        });
     }
 
     private static void run(Options o) throws Exception {

@@ -35,6 +35,39 @@ public final class BenchOutput {
         out.flush();
     }
 
+    /** A benchmark's body: true when every workload succeeded. */
+    @FunctionalInterface
+    public interface Body {
+        boolean run() throws Exception;
+    }
+
+    /**
+     * The whole of a benchmark's {@code main}: JSON lines on standard output, everything else on
+     * standard error; an {@link IllegalArgumentException} from option parsing prints {@code usage}
+     * (exit 2, or 0 for {@code --help}, whose message is "help"); any other failure exits 1.
+     *
+     * @param name the command, as in its messages (e.g. {@code bench-worker})
+     */
+    public static void runMain(String name, String usage, Body body) {
+        captureStdout();
+        int status;
+        try {
+            status = body.run() ? 0 : 1;
+        } catch (IllegalArgumentException e) {
+            if (!"help".equals(e.getMessage())) {
+                System.err.println(name + ": " + e.getMessage());
+            }
+            System.err.println(usage);
+            status = "help".equals(e.getMessage()) ? 0 : 2;
+        } catch (Throwable t) {
+            System.err.println(name + ": failed: " + t);
+            t.printStackTrace(System.err);
+            status = 1;
+        }
+        flush();
+        System.exit(status);
+    }
+
     /** A new JSON line for {@code workload}. */
     public static ObjectNode line(String workload) {
         ObjectNode json = JsonNodeFactory.instance.objectNode();

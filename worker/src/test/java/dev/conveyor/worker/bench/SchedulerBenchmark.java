@@ -128,25 +128,7 @@ public final class SchedulerBenchmark {
     }
 
     public static void main(String[] args) {
-        // Standard output carries only the JSON lines; logs go to standard error.
-        BenchOutput.captureStdout();
-        int status;
-        try {
-            Options options = Options.parse(args);
-            status = run(options) ? 0 : 1;
-        } catch (IllegalArgumentException e) {
-            if (!"help".equals(e.getMessage())) {
-                System.err.println("bench-scheduler: " + e.getMessage());
-            }
-            System.err.println(Options.USAGE);
-            status = "help".equals(e.getMessage()) ? 0 : 2;
-        } catch (Throwable t) {
-            System.err.println("bench-scheduler: failed: " + t);
-            t.printStackTrace(System.err);
-            status = 1;
-        }
-        BenchOutput.flush();
-        System.exit(status);
+        BenchOutput.runMain("bench-scheduler", Options.USAGE, () -> run(Options.parse(args)));
     }
 
     private static boolean run(Options o) throws Exception {

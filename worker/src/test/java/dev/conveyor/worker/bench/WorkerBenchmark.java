@@ -92,26 +92,7 @@ public final class WorkerBenchmark {
     }
 
     public static void main(String[] args) {
-        // Standard output carries only the JSON lines; logs (logback's console appender writes to
-        // whatever System.out is at the time) and anything else printed go to standard error.
-        BenchOutput.captureStdout();
-        int status;
-        try {
-            Options options = Options.parse(args);
-            status = run(options) ? 0 : 1;
-        } catch (IllegalArgumentException e) {
-            if (!"help".equals(e.getMessage())) {
-                System.err.println("bench-worker: " + e.getMessage());
-            }
-            System.err.println(Options.USAGE);
-            status = "help".equals(e.getMessage()) ? 0 : 2;
-        } catch (Throwable t) {
-            System.err.println("bench-worker: failed: " + t);
-            t.printStackTrace(System.err);
-            status = 1;
-        }
-        BenchOutput.flush();
-        System.exit(status);
+        BenchOutput.runMain("bench-worker", Options.USAGE, () -> run(Options.parse(args)));
     }
 
     private static boolean run(Options o) throws Exception {

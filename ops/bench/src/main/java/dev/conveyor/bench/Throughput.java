@@ -1,0 +1,296 @@
+package dev.conveyor.bench;
+
+import static dev.conveyor.schema.db.jooq.Tables.TASKS;
+
+import dev.conveyor.producer.PublishOptions;
+import dev.conveyor.producer.Publisher;
+import dev.conveyor.schema.Task;
+import dev.conveyor.schema.TaskResult;
+import dev.conveyor.schema.TaskStatus;
+import dev.conveyor.schema.db.Database;
+import dev.conveyor.schema.kafka.TaskRecordCodec;
+import dev.conveyor.worker.Extensions;
+import dev.conveyor.worker.Worker;
+import dev.conveyor.worker.WorkerConfig;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * W1: N tasks published as fast as the Java {@link Publisher} allows while a worker runs; publish/s
+ * and end-to-end tasks/s (first publish until the last {@code done} row is committed). Compared in
+ * the same run with the same records through a plain producer and consumer (raw Kafka), and with
+ * the same status rows written by a multi-row {@code unnest} upsert on one connection (raw
+ * PostgreSQL). A warm-up drain through a worker comes first, so the JIT has compiled the path.
+ */
+public final class Throughput implements Workload {
+
+    /** Target: end-to-end at least this share of raw Kafka produce→consume. */
+    public static final double TARGET_RATIO = 0.3;
+    private static final int KEYS = 1024;
+    private static final int UPSERT_BATCH = 500;
+    private static final Duration POLL = Duration.ofMillis(50);
+
+    private final TaskRecordCodec codec = new TaskRecordCodec();
+
+    @Override
+    public WorkloadId id() {
+        return WorkloadId.W1;
+    }
+
+    @Override
+    public Line run(BenchContext ctx) throws Exception {
+        BenchSettings s = ctx.settings();
+        Line line = new Line(id(), "throughput");
+        int n = s.w1Jobs();
+        line.put("jobs", n).put("partitions", s.partitions()).put("ordering", s.ordering().name().toLowerCase())
+                .put("status_writers", s.statusWriters()).put("max_in_flight", s.maxInFlight())
+                .put("concurrency", BenchContext.WORKER_CONCURRENCY).put("task_counts_triggers", s.counters())
+                .put("payload_bytes", Payload.bytes(0).length).put("warmup_jobs", s.w1WarmupJobs());
+
+        if (s.w1WarmupJobs() > 0) {
+            try (Infrastructure.Schema schema = ctx.infra().schema("w1_warmup", 8, s.counters())) {
+                String topic = ctx.infra().name("w1_warmup");
+                ctx.infra().createTopic(topic, s.partitions());
+                ctx.progress().say("W1: warm-up, " + s.w1WarmupJobs() + " tasks through a worker (not measured)");
+                Drain warm = drain(ctx, topic, s.w1WarmupJobs(), schema.db(), "w1-warmup");
+                line.put("warmup_seconds", warm.seconds);
+            }
+        }
+
+        double[] raw = rawKafka(ctx, n);
+        line.put("raw_kafka_produce_per_s", Math.round(raw[0])).put("raw_kafka_per_s", Math.round(raw[1]));
+
+        double upsert = rawUpsert(ctx, n);
+        line.put("raw_upsert_rows_per_s", Math.round(upsert)).put("raw_upsert_batch", UPSERT_BATCH);
+
+        try (Infrastructure.Schema schema = ctx.infra().schema("w1", 8, s.counters())) {
+            String topic = ctx.infra().name("w1");
+            ctx.infra().createTopic(topic, s.partitions());
+            ctx.progress().say("W1: publishing " + n + " tasks with the Java publisher while a worker runs");
+            Drain d = drain(ctx, topic, n, schema.db(), "w1");
+            line.put("enqueue_per_s", Math.round(n / d.publishSeconds)).put("e2e_per_s", Math.round(d.perSecond()))
+                    .put("wall_s", d.seconds).put("done", d.done).put("duplicates", d.duplicates);
+            if (d.statusBatches > 0) {
+                line.put("status_batches", d.statusBatches).put("status_batch_mean_ms", d.statusBatchMeanMs);
+            }
+            line.put("ratio_raw_kafka", Line.ratio(d.perSecond(), raw[1]));
+            line.put("ratio_raw_upsert", Line.ratio(d.perSecond(), upsert));
+            line.target("e2e_per_s >= " + TARGET_RATIO + " x raw_kafka_per_s",
+                    d.done >= n && d.perSecond() >= TARGET_RATIO * raw[1]);
+            if (d.done < n) {
+                line.fail("timed out after " + s.stepTimeoutSeconds() + " s with " + d.done + " of " + n
+                        + " tasks done");
+            }
+        }
+        return line;
+    }
+
+    private record Drain(double publishSeconds, double seconds, long done, long duplicates, long statusBatches,
+            double statusBatchMeanMs) {
+        double perSecond() {
+            return seconds > 0 ? done / seconds : 0;
+        }
+    }
+
+    /**
+     * Starts a worker on {@code topic}, publishes {@code n} tasks with the Java publisher and waits
+     * until every one has a {@code done} row.
+     */
+    private Drain drain(BenchContext ctx, String topic, int n, Database db, String name) throws Exception {
+        AtomicLong handled = new AtomicLong();
+        RecordingExtension extension = new RecordingExtension(topic, "bench-noop", task -> {
+            handled.incrementAndGet();
+            return TaskResult.done();
+        });
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        String prefix = ctx.prefix(name);
+        WorkerConfig config = ctx.worker(name, prefix).build();
+        Worker worker = Worker.start(config, new Worker.Collaborators(db.dsl(), Extensions.of(extension), meters,
+                Clock.systemUTC()));
+        try (Publisher publisher = Publisher.connect(ctx.infra().bootstrap(), prefix, Map.of())) {
+            if (!worker.awaitAssignment(Duration.ofSeconds(60))) {
+                throw new IllegalStateException(name + ": the worker got no partitions within 60 s");
+            }
+            publisher.producer().partitionsFor(topic); // metadata outside the measurement
+            String[] keys = new String[KEYS];
+            for (int k = 0; k < KEYS; k++) {
+                keys[k] = "k" + k;
+            }
+            List<CompletableFuture<UUID>> sent = new ArrayList<>(n);
+            long start = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                sent.add(publisher.publish(topic, Payload.json(i), PublishOptions.builder().key(keys[i % KEYS]).build()));
+            }
+            CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(ctx.settings().stepTimeoutSeconds(),
+                    TimeUnit.SECONDS);
+            double publishSeconds = Progress.secondsSince(start);
+            long deadline = start + ctx.stepTimeout().toNanos();
+            // The in-memory counter is free to read: wait on it first, so the count query below
+            // (over a growing table) only runs near the end and takes no database time from the drain.
+            while (handled.get() < n && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+                if (ctx.progress().due()) {
+                    ctx.progress().say(name + ": " + handled.get() + " of " + n + " handled");
+                }
+            }
+            long done = 0;
+            while (System.nanoTime() < deadline) {
+                done = db.dsl().fetchCount(TASKS, TASKS.TOPIC.eq(topic).and(TASKS.STATUS.eq(TaskStatus.DONE)));
+                if (done >= n) {
+                    break;
+                }
+                Thread.sleep(20);
+            }
+            double seconds = Progress.secondsSince(start);
+            Timer writes = meters.find("conveyor.worker.status.write").timer();
+            long batches = writes == null ? 0 : writes.count();
+            double mean = writes == null || batches == 0 ? 0 : writes.mean(TimeUnit.MILLISECONDS);
+            ctx.progress().say(name + ": " + done + " done in " + Line.round3(seconds) + " s ("
+                    + Math.round(done / seconds) + "/s), published in " + Line.round3(publishSeconds) + " s");
+            return new Drain(publishSeconds, Line.round3(seconds), done, Math.round(worker.metrics().duplicates()),
+                    batches, Line.round3(mean));
+        } finally {
+            worker.close();
+        }
+    }
+
+    /**
+     * Raw Kafka: the same task records produced by a plain producer while a plain consumer reads
+     * them; answers {produce/s, produce→consume/s (first send until the last record was polled)}.
+     */
+    private double[] rawKafka(BenchContext ctx, int n) throws Exception {
+        String topic = ctx.infra().name("w1_raw");
+        ctx.infra().createTopic(topic, ctx.settings().partitions());
+        ctx.progress().say("W1: raw Kafka baseline, " + n + " records through a plain producer and consumer");
+        AtomicLong consumed = new AtomicLong();
+        AtomicLong lastAt = new AtomicLong();
+        AtomicReference<Throwable> consumerError = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean assigned = new java.util.concurrent.atomic.AtomicBoolean();
+        long deadline = System.nanoTime() + ctx.stepTimeout().toNanos();
+        Thread consumer = Thread.ofPlatform().name("bench-raw-consumer").start(() -> {
+            try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                    ctx.infra().consumerProperties(ctx.infra().name("w1_raw")))) {
+                c.subscribe(List.of(topic));
+                long sink = 0;
+                while (consumed.get() < n && System.nanoTime() < deadline) {
+                    ConsumerRecords<byte[], byte[]> batch = c.poll(POLL);
+                    if (!assigned.get() && !c.assignment().isEmpty()) {
+                        c.assignment().forEach(c::position);
+                        assigned.set(true);
+                    }
+                    if (batch.isEmpty()) {
+                        continue;
+                    }
+                    for (var r : batch) {
+                        sink += r.value() == null ? 0 : r.value().length;
+                    }
+                    consumed.addAndGet(batch.count());
+                    lastAt.set(System.nanoTime());
+                    c.commitAsync();
+                }
+                c.commitSync();
+                if (sink < 0) {
+                    throw new IllegalStateException("unreachable");
+                }
+            } catch (Throwable t) {
+                consumerError.set(t);
+            }
+        });
+        while (!assigned.get() && consumerError.get() == null && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        Thread.sleep(300); // the first poll after assignment fetches the positions
+        AtomicLong errors = new AtomicLong();
+        long start;
+        double produceSeconds;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ctx.infra().producerProperties(5))) {
+            producer.partitionsFor(topic);
+            start = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                Task task = Task.builder().topic(topic).payload(Payload.json(i), "application/json")
+                        .key("k" + (i % KEYS)).build();
+                ProducerRecord<byte[], byte[]> record = codec.encode(task);
+                producer.send(record, (md, e) -> {
+                    if (e != null) {
+                        errors.incrementAndGet();
+                    }
+                });
+            }
+            producer.flush();
+            produceSeconds = Progress.secondsSince(start);
+        }
+        consumer.join(ctx.stepTimeout().toMillis() + 10_000);
+        if (consumerError.get() != null) {
+            throw new IllegalStateException("raw Kafka consumer failed", consumerError.get());
+        }
+        if (errors.get() > 0 || consumed.get() < n) {
+            throw new IllegalStateException("raw Kafka baseline: " + errors.get() + " sends failed, " + consumed.get()
+                    + " of " + n + " records consumed");
+        }
+        double e2e = n / ((lastAt.get() - start) / 1e9);
+        ctx.progress().say("W1: raw Kafka " + Math.round(n / produceSeconds) + " produced/s, " + Math.round(e2e)
+                + " produced→consumed/s");
+        return new double[] {n / produceSeconds, e2e};
+    }
+
+    /**
+     * Raw PostgreSQL: the {@code done} status rows of N tasks written into a fresh {@code tasks}
+     * table by a multi-row {@code unnest} upsert of {@value #UPSERT_BATCH} rows per statement and
+     * transaction, on one connection: the floor of what durable status rows cost.
+     */
+    private double rawUpsert(BenchContext ctx, int n) throws Exception {
+        ctx.progress().say("W1: raw PostgreSQL baseline, " + n + " status rows by unnest upsert");
+        String topic = ctx.infra().name("w1_upsert");
+        String sql = """
+                insert into tasks as t (id, topic, type, status, payload, content_type, started_at, finished_at)
+                select u.id, u.topic, u.topic, 'done', u.payload, 'application/json', now(), now()
+                from unnest(?::uuid[], ?::text[], ?::bytea[]) as u(id, topic, payload)
+                on conflict (id) do update set status = excluded.status, updated_at = now(),
+                    finished_at = excluded.finished_at
+                """;
+        try (Infrastructure.Schema schema = ctx.infra().schema("w1_upsert", 2, ctx.settings().counters());
+                Connection c = schema.db().dataSource().getConnection();
+                PreparedStatement st = c.prepareStatement(sql)) {
+            c.setAutoCommit(false);
+            long start = System.nanoTime();
+            for (int from = 0; from < n; from += UPSERT_BATCH) {
+                int size = Math.min(UPSERT_BATCH, n - from);
+                UUID[] ids = new UUID[size];
+                String[] topics = new String[size];
+                byte[][] payloads = new byte[size][];
+                for (int i = 0; i < size; i++) {
+                    ids[i] = UUID.randomUUID();
+                    topics[i] = topic;
+                    payloads[i] = Payload.bytes(from + i);
+                }
+                Array idArray = c.createArrayOf("uuid", ids);
+                Array topicArray = c.createArrayOf("text", topics);
+                st.setArray(1, idArray);
+                st.setArray(2, topicArray);
+                st.setArray(3, c.createArrayOf("bytea", payloads));
+                st.executeUpdate();
+                c.commit();
+            }
+            double seconds = Progress.secondsSince(start);
+            ctx.progress().say("W1: raw upsert " + Math.round(n / seconds) + " rows/s");
+            return n / seconds;
+        }
+    }
+}

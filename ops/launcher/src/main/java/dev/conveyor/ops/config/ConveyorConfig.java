@@ -187,6 +187,11 @@ public final class ConveyorConfig {
         return new DbConfig(url, user, null, d.poolSize(), d.schema());
     }
 
+    /** True when {@code kafka.bootstrap} was set (file or environment), not the default. */
+    public boolean bootstrapGiven() {
+        return tree.path("kafka").has("bootstrap");
+    }
+
     public String bootstrap() {
         return text(tree.path("kafka"), "kafka.bootstrap", "bootstrap", "127.0.0.1:9092");
     }

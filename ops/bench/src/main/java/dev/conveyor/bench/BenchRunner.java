@@ -36,7 +36,7 @@ public final class BenchRunner {
     public static Outcome run(BenchSettings settings, String bootstrap, DbConfig db, PrintStream out,
             Progress progress) throws Exception {
         List<ObjectNode> lines = new ArrayList<>();
-        try (Infrastructure infra = Infrastructure.start(bootstrap, db, progress)) {
+        try (Infrastructure infra = Infrastructure.start(bootstrap, db, settings.durable(), progress)) {
             MachineInfo machine = MachineInfo.probe(infra);
             progress.say("machine: " + machine.toJson());
             BenchContext ctx = new BenchContext(settings, infra, progress);
@@ -54,7 +54,9 @@ public final class BenchRunner {
                     e.printStackTrace();
                     line = new Line(w.id(), "failed").fail(e.toString());
                 }
-                line.put("workload_seconds", Progress.secondsSince(start));
+                line.put("workload_seconds", Progress.secondsSince(start))
+                        .put("postgres_fsync", machine.fsync())
+                        .put("postgres_synchronous_commit", machine.synchronousCommit());
                 ObjectNode json = line.finish();
                 out.println(json);
                 out.flush();

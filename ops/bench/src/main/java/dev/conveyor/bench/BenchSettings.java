@@ -31,11 +31,14 @@ import java.util.Set;
  * @param maxInFlight {@code worker.max-in-flight} of the workers under test
  * @param counters false disables the {@code task_counts} triggers (to measure what they cost)
  * @param stepTimeoutSeconds longest a workload waits for its tasks before it is reported as failed
+ * @param durable an embedded PostgreSQL runs with {@code fsync} and {@code synchronous_commit} on (a
+ *     {@code done} row is on disk when its transaction commits, as in production); false keeps
+ *     the embedded defaults (both off). No effect on an external PostgreSQL.
  */
 public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJobs, int w2Jobs, int w3Jobs,
         int w4Rate, int w4Seconds, int httpSeconds, int httpWarmupSeconds, int connections, String client,
         int w6Rate, int m1Pending, int partitions, Ordering ordering, int statusWriters, int maxInFlight,
-        boolean counters, int stepTimeoutSeconds) {
+        boolean counters, int stepTimeoutSeconds, boolean durable) {
 
     public static final int DEFAULT_W1_JOBS = 100_000;
     public static final int DEFAULT_W1_WARMUP_JOBS = 20_000;
@@ -90,7 +93,7 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
         return new BenchSettings(Set.of(WorkloadId.values()), DEFAULT_W1_JOBS, DEFAULT_W1_WARMUP_JOBS, DEFAULT_W2_JOBS,
                 DEFAULT_W3_JOBS, DEFAULT_W4_RATE, DEFAULT_W4_SECONDS, DEFAULT_HTTP_SECONDS, DEFAULT_HTTP_WARMUP_SECONDS,
                 DEFAULT_CONNECTIONS, "auto", DEFAULT_W6_RATE, DEFAULT_M1_PENDING, DEFAULT_PARTITIONS, Ordering.KEY,
-                DEFAULT_STATUS_WRITERS, DEFAULT_MAX_IN_FLIGHT, true, DEFAULT_STEP_TIMEOUT_SECONDS);
+                DEFAULT_STATUS_WRITERS, DEFAULT_MAX_IN_FLIGHT, true, DEFAULT_STEP_TIMEOUT_SECONDS, true);
     }
 
     /**
@@ -104,7 +107,7 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
         return new BenchSettings(workloads, scale(w1Jobs, factor), scale(w1WarmupJobs, factor), scale(w2Jobs, factor),
                 scale(w3Jobs, factor), w4Rate, scale(w4Seconds, factor), scale(httpSeconds, factor),
                 scale(httpWarmupSeconds, factor), connections, client, w6Rate, scale(m1Pending, factor), partitions,
-                ordering, statusWriters, maxInFlight, counters, stepTimeoutSeconds);
+                ordering, statusWriters, maxInFlight, counters, stepTimeoutSeconds, durable);
     }
 
     public boolean runs(WorkloadId id) {
@@ -152,6 +155,6 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
     public BenchSettings withWorkloads(Set<WorkloadId> ids) {
         return new BenchSettings(ids, w1Jobs, w1WarmupJobs, w2Jobs, w3Jobs, w4Rate, w4Seconds, httpSeconds,
                 httpWarmupSeconds, connections, client, w6Rate, m1Pending, partitions, ordering, statusWriters,
-                maxInFlight, counters, stepTimeoutSeconds);
+                maxInFlight, counters, stepTimeoutSeconds, durable);
     }
 }

@@ -53,8 +53,10 @@ public final class Infrastructure implements AutoCloseable {
      *
      * @param externalBootstrap Kafka to use, or null for an embedded broker
      * @param externalDb PostgreSQL to use, or null for an embedded one
+     * @param durable an embedded PostgreSQL commits to disk (fsync, synchronous_commit on)
      */
-    public static Infrastructure start(String externalBootstrap, DbConfig externalDb, Progress progress)
+    public static Infrastructure start(String externalBootstrap, DbConfig externalDb, boolean durable,
+            Progress progress)
             throws IOException {
         EmbeddedKafkaBroker broker = null;
         EmbeddedPostgres pg = null;
@@ -68,7 +70,12 @@ public final class Infrastructure implements AutoCloseable {
             DbConfig db = externalDb;
             if (db == null) {
                 progress.say("starting an embedded PostgreSQL");
-                pg = EmbeddedPostgres.builder().start();
+                EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+                if (durable) {
+                    // The embedded defaults turn both off; a done row should be on disk when it counts.
+                    builder.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on");
+                }
+                pg = builder.start();
                 db = new DbConfig(pg.getJdbcUrl("postgres", "postgres"), "postgres", null, 10, "public");
             }
             return new Infrastructure(broker, pg, bootstrap, db, progress);

@@ -136,34 +136,45 @@ public final class ReportWriter {
         List<String> names = new ArrayList<>();
         List<Double> values = new ArrayList<>();
         find(lines, "W1").ifPresent(l -> {
-            add(names, values, "Conveyor W1 end-to-end", l, "e2e_per_s");
-            add(names, values, "Conveyor W1 publish", l, "enqueue_per_s");
-            add(names, values, "raw Kafka (this run)", l, "raw_kafka_per_s");
-            add(names, values, "raw PG upsert (this run)", l, "raw_upsert_rows_per_s");
+            add(names, values, "W1 end-to-end", l, "e2e_per_s");
+            add(names, values, "W1 publish", l, "enqueue_per_s");
+            add(names, values, "raw Kafka", l, "raw_kafka_per_s");
+            add(names, values, "raw PG upsert", l, "raw_upsert_rows_per_s");
         });
         find(lines, "W5").ifPresent(l -> {
-            add(names, values, "Conveyor W5 HTTP events", l, "events_per_s");
-            add(names, values, "bare HTTP (this run)", l, "bare_http_per_s");
+            add(names, values, "W5 HTTP events", l, "events_per_s");
+            add(names, values, "bare HTTP", l, "bare_http_per_s");
         });
         if (names.isEmpty()) {
             return false;
         }
         for (Peers p : Peers.REFERENCE) {
             if (p.perSecond() > 0) {
-                names.add("peer: " + p.system());
+                names.add(p.system().replace(" produce→consume", "").replace(" listener", "") + " (ref)");
                 values.add(p.perSecond());
             }
         }
-        CategoryChart chart = new CategoryChartBuilder().width(1000).height(560)
-                .title("Throughput (per second): Conveyor and baselines of this run, peers for reference")
+        CategoryChart chart = new CategoryChartBuilder().width(1100).height(620)
+                .title("Throughput per second (log scale): this run, then peers' reference figures (ref)")
                 .xAxisTitle("").yAxisTitle("per second").build();
+        styleOf(chart);
         chart.getStyler().setLegendVisible(false);
-        chart.getStyler().setXAxisLabelRotation(35);
-        chart.getStyler().setLabelsVisible(true);
-        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setYAxisMin(100.0); // bars start at 0 unless told otherwise, which a log axis refuses
+        chart.getStyler().setXAxisLabelRotation(40);
         chart.addSeries("per second", names, values);
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
         return true;
+    }
+
+    private static void styleOf(CategoryChart chart) {
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLabelsVisible(true);
+        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        chart.getStyler().setAxisTickLabelsFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 11));
+        chart.getStyler().setLabelsFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 10));
+        chart.getStyler().setYAxisDecimalPattern("#,##0.#");
+        chart.getStyler().setDecimalPattern("#,##0.#");
     }
 
     private static boolean latencyChart(List<ObjectNode> lines, Path png) throws IOException {
@@ -183,11 +194,9 @@ public final class ReportWriter {
         if (names.isEmpty()) {
             return false;
         }
-        CategoryChart chart = new CategoryChartBuilder().width(1000).height(560)
+        CategoryChart chart = new CategoryChartBuilder().width(1100).height(620)
                 .title("Latency percentiles (ms)").xAxisTitle("").yAxisTitle("milliseconds").build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
-        chart.getStyler().setLabelsVisible(true);
-        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        styleOf(chart);
         chart.addSeries("p50", names, p50);
         chart.addSeries("p99", names, p99);
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);

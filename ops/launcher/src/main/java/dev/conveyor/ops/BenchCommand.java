@@ -112,6 +112,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Longest a workload waits for its tasks before it fails (default 150).")
     Integer stepTimeoutSeconds;
 
+    @Option(names = "--pg-fsync", paramLabel = "on|off",
+            description = "Embedded PostgreSQL with fsync and synchronous_commit on (default) or off (its defaults).")
+    String pgFsync;
+
     /** The settings these options describe. */
     BenchSettings settings() {
         BenchSettings d = BenchSettings.defaults();
@@ -119,14 +123,8 @@ final class BenchCommand implements Callable<Integer> {
             d = d.scaled(scale);
         }
         Set<WorkloadId> ids = workloads == null ? EnumSet.allOf(WorkloadId.class) : BenchSettings.parseWorkloads(workloads);
-        boolean countersOn = true;
-        if (counters != null) {
-            String c = counters.trim().toLowerCase(Locale.ROOT);
-            if (!c.equals("on") && !c.equals("off")) {
-                throw new IllegalArgumentException("--counters must be on or off, was '" + counters + "'");
-            }
-            countersOn = c.equals("on");
-        }
+        boolean countersOn = onOff("--counters", counters, true);
+        boolean durable = onOff("--pg-fsync", pgFsync, true);
         Ordering order = d.ordering();
         if (ordering != null) {
             try {
@@ -141,7 +139,7 @@ final class BenchCommand implements Callable<Integer> {
                 or(connections, d.connections()), client == null ? d.client() : client, or(w6Rate, d.w6Rate()),
                 or(m1Pending, d.m1Pending()), or(partitions, d.partitions()), order,
                 or(statusWriters, d.statusWriters()), or(maxInFlight, d.maxInFlight()), countersOn,
-                or(stepTimeoutSeconds, d.stepTimeoutSeconds()));
+                or(stepTimeoutSeconds, d.stepTimeoutSeconds()), durable);
     }
 
     @Override
@@ -172,7 +170,20 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private String commandLine() {
-        return "ops/bin/conveyor bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        java.util.List<String> args = spec.commandLine().getParseResult().originalArgs();
+        int at = args.indexOf(spec.name());
+        return "ops/bin/conveyor bench " + String.join(" ", args.subList(at + 1, args.size()));
+    }
+
+    private static boolean onOff(String option, String value, boolean fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        if (!v.equals("on") && !v.equals("off")) {
+            throw new IllegalArgumentException(option + " must be on or off, was '" + value + "'");
+        }
+        return v.equals("on");
     }
 
     private static int or(Integer value, int fallback) {

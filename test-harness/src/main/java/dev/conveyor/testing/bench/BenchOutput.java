@@ -4,13 +4,14 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
 
 /**
- * What every benchmark main class shares: standard output carries only one JSON line per
- * workload (everything else, logs included, goes to standard error), progress lines, and the
- * small numeric helpers the figures are computed with.
+ * What the test-source benchmark main classes share (today {@code StatsBenchmark}, run by
+ * {@code ops/bin/bench-stats}): standard output carries only one JSON line per workload
+ * (everything else, logs included, goes to standard error), progress lines, and the small numeric
+ * helpers the figures are computed with. The workloads of issue 9 are {@code conveyor bench}
+ * (module {@code ops/bench}), which the producer's tests cannot depend on: it depends on them.
  */
 public final class BenchOutput {
 
@@ -18,7 +19,6 @@ public final class BenchOutput {
     public static final long T0 = System.nanoTime();
 
     private static PrintStream out = System.out;
-    private static long lastProgress = System.nanoTime();
 
     private BenchOutput() {}
 
@@ -26,13 +26,9 @@ public final class BenchOutput {
      * Keeps the real standard output for JSON lines and sends everything else printed to
      * standard output (logback's console appender writes to whatever System.out is) to standard error.
      */
-    public static void captureStdout() {
+    private static void captureStdout() {
         out = System.out;
         System.setOut(System.err);
-    }
-
-    public static void flush() {
-        out.flush();
     }
 
     /** A benchmark's body: true when every workload succeeded. */
@@ -46,7 +42,7 @@ public final class BenchOutput {
      * standard error; an {@link IllegalArgumentException} from option parsing prints {@code usage}
      * (exit 2, or 0 for {@code --help}, whose message is "help"); any other failure exits 1.
      *
-     * @param name the command, as in its messages (e.g. {@code bench-worker})
+     * @param name the command, as in its messages (e.g. {@code bench-stats})
      */
     public static void runMain(String name, String usage, Body body) {
         captureStdout();
@@ -64,7 +60,7 @@ public final class BenchOutput {
             t.printStackTrace(System.err);
             status = 1;
         }
-        flush();
+        out.flush();
         System.exit(status);
     }
 
@@ -84,14 +80,8 @@ public final class BenchOutput {
         out.flush();
     }
 
-    /** True when no progress line was printed for 5 s. */
-    public static boolean progressDue() {
-        return System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(5);
-    }
-
     /** A progress line on standard error. */
     public static void progress(String message) {
-        lastProgress = System.nanoTime();
         System.err.printf(Locale.ROOT, "[bench %7.1fs] %s%n", secondsSince(T0), message);
     }
 
@@ -103,13 +93,10 @@ public final class BenchOutput {
         return Math.round(v * 1000.0) / 1000.0;
     }
 
-    /** Nearest-rank percentile of sorted values; 0 when there are none. */
+    /** Nearest-rank percentile of sorted values (p in (0, 1]); 0 when there are none. */
     public static long percentile(long[] sorted, double p) {
-        if (sorted.length == 0) {
-            return 0;
-        }
-        int rank = (int) Math.ceil(p * sorted.length);
-        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+        int n = sorted.length;
+        return n == 0 ? 0 : sorted[Math.clamp((long) Math.ceil(p * n) - 1, 0, n - 1)];
     }
 
     /** A PostgreSQL setting, e.g. {@code fsync}. */

@@ -103,7 +103,8 @@ final class ClosedLoop {
                         } else {
                             other.incrementAndGet();
                             statuses.computeIfAbsent(r.statusCode(), k -> new AtomicLong()).incrementAndGet();
-                            sample.compareAndSet(null, r.statusCode() + " " + new String(r.body(), StandardCharsets.UTF_8));
+                            sample.compareAndSet(null,
+                                    r.statusCode() + " " + new String(r.body(), StandardCharsets.UTF_8));
                         }
                     } catch (IOException e) {
                         errors.incrementAndGet();
@@ -132,7 +133,8 @@ final class ClosedLoop {
         statuses.forEach((k, v) -> byStatus.put(Integer.toString(k), v.get()));
         Load load = new Load(ok.get(), other.get(), errors.get(), (end - start) / 1e9, Latency.of(all.sorted()),
                 byStatus, sample.get(), window, 0, 0);
-        progress.say(name + ": " + Math.round(load.perSecond()) + " ok/s, p50 " + Latency.ms(load.latency().p50()) + " ms, p99 "
+        progress.say(name + ": " + Math.round(load.perSecond()) + " ok/s, p50 " + Latency.ms(load.latency().p50())
+                + " ms, p99 "
                 + Latency.ms(load.latency().p99()) + " ms, " + load.other() + " other, " + load.errors() + " errors");
         return load;
     }

@@ -38,7 +38,8 @@ final class Contention {
             while (!stop) {
                 try {
                     for (var r : db.dsl().resultQuery("select left(query, 60) from pg_stat_activity "
-                            + "where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()")
+                            + "where datname = current_database() and wait_event_type = 'Lock' "
+                            + "and pid <> pg_backend_pid()")
                             .fetch()) {
                         lockWaits.computeIfAbsent(statement(r.get(0, String.class)), k -> new AtomicInteger())
                                 .incrementAndGet();

@@ -121,7 +121,8 @@ public final class DelayAccuracy implements Workload {
                 }
             }
             Latency late = Latency.of(lateness, k);
-            line.putMs("late_", late, true).put("late_min_ms", late.min()).put("ran", k).put("early_count", late.negative());
+            line.putMs("late_", late, true).put("late_min_ms", late.min()).put("ran", k)
+                    .put("early_count", late.negative());
             line.put("wall_s", (lastStartMs - firstSendMs) / 1000.0)
                     .put("ideal_wall_s", (lastPublishMs + DELAY.toMillis() - firstSendMs) / 1000.0);
             line.put("duplicate_runs", runs.extraRuns(due.keySet()))

@@ -31,9 +31,11 @@ final class DeliveryAudit {
                     + "event text not null, at timestamptz not null default clock_timestamp())");
             s.execute("create function bench_note_delivery() returns trigger language plpgsql as $$ begin "
                     + "if tg_op = 'INSERT' then "
-                    + "insert into bench_delivery_audit (task_id, attempt, event) values (new.task_id, new.attempt, 'insert'); "
+                    + "insert into bench_delivery_audit (task_id, attempt, event) "
+                    + "values (new.task_id, new.attempt, 'insert'); "
                     + "else "
-                    + "insert into bench_delivery_audit (task_id, attempt, event) values (old.task_id, old.attempt, 'delete'); "
+                    + "insert into bench_delivery_audit (task_id, attempt, event) "
+                    + "values (old.task_id, old.attempt, 'delete'); "
                     + "end if; return null; end $$");
             s.execute("create trigger bench_note_delivery after insert or delete on scheduled_deliveries for each row "
                     + "execute function bench_note_delivery()");

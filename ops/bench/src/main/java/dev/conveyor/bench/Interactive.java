@@ -51,7 +51,8 @@ public final class Interactive implements Workload {
         BenchSettings s = ctx.settings();
         Line line = new Line(id(), "interactive round trip");
         line.put("rate", s.w6Rate()).put("seconds", s.httpSeconds()).put("warmup_seconds", s.httpWarmupSeconds())
-                .put("client", "java-httpclient, HTTP/1.1, open-loop: a virtual thread per request at its scheduled time");
+                .put("client", "java-httpclient, HTTP/1.1, open-loop: "
+                        + "a virtual thread per request at its scheduled time");
         String topic = ctx.infra().name("w6");
         try (IngressRig ingress = IngressRig.start(ctx, "w6", topic, 1)) {
             measure(ctx, ingress, topic, line);
@@ -304,7 +305,8 @@ public final class Interactive implements Workload {
                 non200, errorCount, unanswered, statuses, sample.get(), window, Latency.of(to),
                 Latency.of(from));
         progress.say(name + ": p50 " + Latency.ms(result.latency.p50()) + " ms, p99 " + Latency.ms(result.latency.p99())
-                + " ms, max " + Latency.ms(result.latency.max()) + " ms, " + non200 + " non-200, " + errorCount + " errors, " + unanswered
+                + " ms, max " + Latency.ms(result.latency.max()) + " ms, " + non200 + " non-200, " + errorCount
+                + " errors, " + unanswered
                 + " unanswered");
         return result;
     }}

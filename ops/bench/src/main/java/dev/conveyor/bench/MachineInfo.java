@@ -20,11 +20,13 @@ public record MachineInfo(Instant date, String cpuModel, int cores, long ramMb, 
     /** This machine, and the Kafka and PostgreSQL of {@code infra}. */
     public static MachineInfo probe(Infrastructure infra) {
         String kafka = "Kafka " + Infrastructure.kafkaVersion()
-                + (infra.embeddedKafka() ? " (embedded KRaft broker in the bench JVM)" : " (external: " + infra.bootstrap() + ")");
+                + (infra.embeddedKafka() ? " (embedded KRaft broker in the bench JVM)"
+                        : " (external: " + infra.bootstrap() + ")");
         String pg = "PostgreSQL " + infra.pgSetting("server_version")
                 + (infra.embeddedPostgres() ? " (embedded, zonky binaries)" : " (external)");
         return new MachineInfo(Instant.now(), readCpuModel(), Runtime.getRuntime().availableProcessors(), readRamMb(),
-                System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
+                String.join(" ", System.getProperty("os.name"), System.getProperty("os.version"),
+                        System.getProperty("os.arch")),
                 Runtime.version() + " (" + System.getProperty("java.vendor") + ")", Runtime.getRuntime().maxMemory() >> 20,
                 kafka, pg, infra.pgSetting("fsync"), infra.pgSetting("synchronous_commit"),
                 Line.round3(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));

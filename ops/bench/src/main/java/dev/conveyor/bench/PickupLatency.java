@@ -10,6 +10,7 @@ import dev.conveyor.worker.Worker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,7 +50,8 @@ public final class PickupLatency implements Workload {
         int n = (int) Math.max(1, (long) s.w4Rate() * s.w4Seconds());
         Line line = new Line(id(), "pickup latency");
         line.put("jobs", n).put("rate", s.w4Rate()).put("seconds", s.w4Seconds()).put("partitions", s.partitions())
-                .put("ordering", s.ordering().name().toLowerCase()).put("producer", "acks=all idempotence=true linger.ms=0")
+                .put("ordering", s.ordering().name().toLowerCase(Locale.ROOT))
+                .put("producer", "acks=all idempotence=true linger.ms=0")
                 .put("mode", "sequential: plain consumer first, then the worker, each on its own topic");
         try (Infrastructure.Schema schema = ctx.infra().schema("w4", 8, s.counters())) {
             Latency raw = rawConsumer(ctx, n, line);

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -61,14 +62,16 @@ public final class ReportWriter {
         row(md, "PostgreSQL", m.postgres() + ", fsync=" + m.fsync() + ", synchronous_commit=" + m.synchronousCommit());
         row(md, "Load average (1 min) at start", fmt(m.loadAverage()));
 
-        md.append("\n## Results\n\n| Workload | Figures | Target | Met |\n|---|---|---|---|\n");
+        md.append("\n## Results\n\nThe last column is the machine's load average when the workload ended: on 2 cores, "
+                + "anything far above 2 means other processes competed for the CPU and the figures say little on "
+                + "their own.\n\n| Workload | Figures | Target | Met | Load (1 min) |\n|---|---|---|---|---|\n");
         for (ObjectNode l : lines) {
             String id = l.path("workload").asText();
             String met = l.has("error") ? "**failed**: " + escape(l.path("error").asText())
                     : l.path("target_met").asBoolean() ? "yes" : "**missed**";
             md.append("| ").append(id).append(' ').append(l.path("title").asText()).append(" | ")
                     .append(figures(l)).append(" | ").append(escape(l.path("target").asText("-"))).append(" | ")
-                    .append(met).append(" |\n");
+                    .append(met).append(" | ").append(num(l, "load_average_1m")).append(" |\n");
         }
 
         md.append("\n## Baselines in the same run\n\n| Baseline | Figure | Conveyor | Ratio |\n|---|---|---|---|\n");
@@ -163,7 +166,7 @@ public final class ReportWriter {
         chart.getStyler().setYAxisMin(100.0); // bars start at 0 unless told otherwise, which a log axis refuses
         chart.getStyler().setXAxisLabelRotation(40);
         chart.addSeries("per second", names, values);
-        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+        save(chart, png);
         return true;
     }
 
@@ -199,8 +202,12 @@ public final class ReportWriter {
         styleOf(chart);
         chart.addSeries("p50", names, p50);
         chart.addSeries("p99", names, p99);
-        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+        save(chart, png);
         return true;
+    }
+
+    private static void save(CategoryChart chart, Path png) throws IOException {
+        ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", png.toFile());
     }
 
     private static void add(List<String> names, List<Double> values, String name, JsonNode l, String field) {

@@ -21,10 +21,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -59,7 +61,8 @@ public final class Throughput implements Workload {
         BenchSettings s = ctx.settings();
         Line line = new Line(id(), "throughput");
         int n = s.w1Jobs();
-        line.put("jobs", n).put("partitions", s.partitions()).put("ordering", s.ordering().name().toLowerCase())
+        line.put("jobs", n).put("partitions", s.partitions())
+                .put("ordering", s.ordering().name().toLowerCase(Locale.ROOT))
                 .put("status_writers", s.statusWriters()).put("max_in_flight", s.maxInFlight())
                 .put("concurrency", BenchContext.WORKER_CONCURRENCY).put("task_counts_triggers", s.counters())
                 .put("payload_bytes", Payload.bytes(0).length).put("warmup_jobs", s.w1WarmupJobs());
@@ -136,7 +139,8 @@ public final class Throughput implements Workload {
             List<CompletableFuture<UUID>> sent = new ArrayList<>(n);
             long start = System.nanoTime();
             for (int i = 0; i < n; i++) {
-                sent.add(publisher.publish(topic, Payload.json(i), PublishOptions.builder().key(keys[i % KEYS]).build()));
+                sent.add(publisher.publish(topic, Payload.json(i),
+                        PublishOptions.builder().key(keys[i % KEYS]).build()));
             }
             CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(ctx.settings().stepTimeoutSeconds(),
                     TimeUnit.SECONDS);
@@ -182,7 +186,7 @@ public final class Throughput implements Workload {
         AtomicLong consumed = new AtomicLong();
         AtomicLong lastAt = new AtomicLong();
         AtomicReference<Throwable> consumerError = new AtomicReference<>();
-        java.util.concurrent.atomic.AtomicBoolean assigned = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean assigned = new AtomicBoolean();
         long deadline = System.nanoTime() + ctx.stepTimeout().toNanos();
         Thread consumer = Thread.ofPlatform().name("bench-raw-consumer").start(() -> {
             try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(

@@ -3,7 +3,6 @@ package dev.conveyor.bench;
 import dev.conveyor.worker.spi.Ordering;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -12,7 +11,7 @@ import java.util.Set;
  * What {@code conveyor bench} runs and how big: every size of every workload, with the issue's
  * sizes as defaults. Invalid values fail at construction naming the option.
  *
- * @param workloads the workloads to run, in {@link WorkloadId} order
+ * @param workloads the workloads to run (always in {@link WorkloadId} order)
  * @param w1Jobs W1: tasks published while the worker runs (also the raw Kafka and upsert baselines' records)
  * @param w1WarmupJobs W1: tasks drained through a worker first, unmeasured, so the JIT has compiled the path
  * @param w2Jobs W2: future-dated tasks, each due 2 s after its publish
@@ -60,7 +59,7 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
         if (workloads == null || workloads.isEmpty()) {
             throw new IllegalArgumentException("--workloads: at least one workload");
         }
-        workloads = Set.copyOf(new LinkedHashSet<>(workloads.stream().sorted().toList()));
+        workloads = Set.copyOf(workloads);
         atLeast("--w1-jobs", w1Jobs, 1);
         atLeast("--w1-warmup-jobs", w1WarmupJobs, 0);
         atLeast("--w2-jobs", w2Jobs, 1);
@@ -90,24 +89,35 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
 
     /** The sizes, every workload. */
     public static BenchSettings defaults() {
-        return new BenchSettings(Set.of(WorkloadId.values()), DEFAULT_W1_JOBS, DEFAULT_W1_WARMUP_JOBS, DEFAULT_W2_JOBS,
-                DEFAULT_W3_JOBS, DEFAULT_W4_RATE, DEFAULT_W4_SECONDS, DEFAULT_HTTP_SECONDS, DEFAULT_HTTP_WARMUP_SECONDS,
-                DEFAULT_CONNECTIONS, "auto", DEFAULT_W6_RATE, DEFAULT_M1_PENDING, DEFAULT_PARTITIONS, Ordering.KEY,
-                DEFAULT_STATUS_WRITERS, DEFAULT_MAX_IN_FLIGHT, true, DEFAULT_STEP_TIMEOUT_SECONDS, true);
+        return builder().build();
+    }
+
+    /** A builder starting from the sizes. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these settings. */
+    public Builder toBuilder() {
+        return new Builder().workloads(workloads).w1Jobs(w1Jobs).w1WarmupJobs(w1WarmupJobs).w2Jobs(w2Jobs)
+                .w3Jobs(w3Jobs).w4Rate(w4Rate).w4Seconds(w4Seconds).httpSeconds(httpSeconds)
+                .httpWarmupSeconds(httpWarmupSeconds).connections(connections).client(client).w6Rate(w6Rate)
+                .m1Pending(m1Pending).partitions(partitions).ordering(ordering).statusWriters(statusWriters)
+                .maxInFlight(maxInFlight).counters(counters).stepTimeoutSeconds(stepTimeoutSeconds).durable(durable);
     }
 
     /**
      * Every size (jobs, pending rows, seconds) multiplied by {@code factor}, at least 1 (0 stays 0):
-     * {@code --scale 0.1} is a quick run of the same shape.
+     * {@code --scale 0.1} is a quick run of the same shape. Rates stay as they are.
      */
     public BenchSettings scaled(double factor) {
         if (!(factor > 0) || factor > 100) {
             throw new IllegalArgumentException("--scale must be above 0 and at most 100, was " + factor);
         }
-        return new BenchSettings(workloads, scale(w1Jobs, factor), scale(w1WarmupJobs, factor), scale(w2Jobs, factor),
-                scale(w3Jobs, factor), w4Rate, scale(w4Seconds, factor), scale(httpSeconds, factor),
-                scale(httpWarmupSeconds, factor), connections, client, w6Rate, scale(m1Pending, factor), partitions,
-                ordering, statusWriters, maxInFlight, counters, stepTimeoutSeconds, durable);
+        return toBuilder().w1Jobs(scale(w1Jobs, factor)).w1WarmupJobs(scale(w1WarmupJobs, factor))
+                .w2Jobs(scale(w2Jobs, factor)).w3Jobs(scale(w3Jobs, factor)).w4Seconds(scale(w4Seconds, factor))
+                .httpSeconds(scale(httpSeconds, factor)).httpWarmupSeconds(scale(httpWarmupSeconds, factor))
+                .m1Pending(scale(m1Pending, factor)).build();
     }
 
     public boolean runs(WorkloadId id) {
@@ -151,10 +161,57 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
         }
     }
 
-    /** A copy with other workloads. */
-    public BenchSettings withWorkloads(Set<WorkloadId> ids) {
-        return new BenchSettings(ids, w1Jobs, w1WarmupJobs, w2Jobs, w3Jobs, w4Rate, w4Seconds, httpSeconds,
-                httpWarmupSeconds, connections, client, w6Rate, m1Pending, partitions, ordering, statusWriters,
-                maxInFlight, counters, stepTimeoutSeconds, durable);
+    /** Settings one at a time; {@link #build()} validates them. */
+    public static final class Builder {
+        private Set<WorkloadId> workloads = Set.of(WorkloadId.values());
+        private int w1Jobs = DEFAULT_W1_JOBS;
+        private int w1WarmupJobs = DEFAULT_W1_WARMUP_JOBS;
+        private int w2Jobs = DEFAULT_W2_JOBS;
+        private int w3Jobs = DEFAULT_W3_JOBS;
+        private int w4Rate = DEFAULT_W4_RATE;
+        private int w4Seconds = DEFAULT_W4_SECONDS;
+        private int httpSeconds = DEFAULT_HTTP_SECONDS;
+        private int httpWarmupSeconds = DEFAULT_HTTP_WARMUP_SECONDS;
+        private int connections = DEFAULT_CONNECTIONS;
+        private String client = "auto";
+        private int w6Rate = DEFAULT_W6_RATE;
+        private int m1Pending = DEFAULT_M1_PENDING;
+        private int partitions = DEFAULT_PARTITIONS;
+        private Ordering ordering = Ordering.KEY;
+        private int statusWriters = DEFAULT_STATUS_WRITERS;
+        private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+        private boolean counters = true;
+        private int stepTimeoutSeconds = DEFAULT_STEP_TIMEOUT_SECONDS;
+        private boolean durable = true;
+
+        private Builder() {}
+
+        public Builder workloads(Set<WorkloadId> v) { workloads = v; return this; }
+        public Builder w1Jobs(int v) { w1Jobs = v; return this; }
+        public Builder w1WarmupJobs(int v) { w1WarmupJobs = v; return this; }
+        public Builder w2Jobs(int v) { w2Jobs = v; return this; }
+        public Builder w3Jobs(int v) { w3Jobs = v; return this; }
+        public Builder w4Rate(int v) { w4Rate = v; return this; }
+        public Builder w4Seconds(int v) { w4Seconds = v; return this; }
+        public Builder httpSeconds(int v) { httpSeconds = v; return this; }
+        public Builder httpWarmupSeconds(int v) { httpWarmupSeconds = v; return this; }
+        public Builder connections(int v) { connections = v; return this; }
+        public Builder client(String v) { client = v; return this; }
+        public Builder w6Rate(int v) { w6Rate = v; return this; }
+        public Builder m1Pending(int v) { m1Pending = v; return this; }
+        public Builder partitions(int v) { partitions = v; return this; }
+        public Builder ordering(Ordering v) { ordering = v; return this; }
+        public Builder statusWriters(int v) { statusWriters = v; return this; }
+        public Builder maxInFlight(int v) { maxInFlight = v; return this; }
+        public Builder counters(boolean v) { counters = v; return this; }
+        public Builder stepTimeoutSeconds(int v) { stepTimeoutSeconds = v; return this; }
+        public Builder durable(boolean v) { durable = v; return this; }
+
+        /** @throws IllegalArgumentException naming the option of the first invalid value */
+        public BenchSettings build() {
+            return new BenchSettings(workloads, w1Jobs, w1WarmupJobs, w2Jobs, w3Jobs, w4Rate, w4Seconds, httpSeconds,
+                    httpWarmupSeconds, connections, client, w6Rate, m1Pending, partitions, ordering, statusWriters,
+                    maxInFlight, counters, stepTimeoutSeconds, durable);
+        }
     }
 }

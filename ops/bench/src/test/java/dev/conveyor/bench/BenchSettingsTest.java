@@ -48,12 +48,17 @@ class BenchSettingsTest {
 
     @Test
     void invalidValuesNameTheOption() {
-        BenchSettings d = BenchSettings.defaults();
-        assertThatThrownBy(() -> new BenchSettings(EnumSet.of(WorkloadId.W1), 0, 0, 1, 1, 1, 1, 1, 0, 1, "auto", 1, 0, 1,
-                null, 1, 1, true, 1, true)).hasMessageContaining("--w1-jobs");
-        assertThatThrownBy(() -> new BenchSettings(d.workloads(), 1, 0, 1, 1, 1, 1, 1, 0, 1, "curl", 1, 0, 1, null, 1,
-                1, true, 1, true)).hasMessageContaining("--client");
-        assertThatThrownBy(() -> new BenchSettings(Set.of(), 1, 0, 1, 1, 1, 1, 1, 0, 1, "auto", 1, 0, 1, null, 1, 1,
-                true, 1, true)).hasMessageContaining("--workloads");
+        assertThatThrownBy(() -> BenchSettings.builder().w1Jobs(0).build()).hasMessageContaining("--w1-jobs");
+        assertThatThrownBy(() -> BenchSettings.builder().client("curl").build()).hasMessageContaining("--client");
+        assertThatThrownBy(() -> BenchSettings.builder().workloads(Set.of()).build())
+                .hasMessageContaining("--workloads");
+        assertThatThrownBy(() -> BenchSettings.builder().w4Rate(2_000_000).build()).hasMessageContaining("--w4-rate");
+    }
+
+    @Test
+    void toBuilderRoundTrips() {
+        BenchSettings s = BenchSettings.builder().workloads(EnumSet.of(WorkloadId.W2)).w2Jobs(7).durable(false).build();
+        assertThat(s.toBuilder().build()).isEqualTo(s);
+        assertThat(s.workloads()).containsExactly(WorkloadId.W2);
     }
 }

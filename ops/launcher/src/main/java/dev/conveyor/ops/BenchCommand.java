@@ -4,15 +4,13 @@ import dev.conveyor.bench.BenchRunner;
 import dev.conveyor.bench.BenchSettings;
 import dev.conveyor.bench.Progress;
 import dev.conveyor.bench.ReportWriter;
-import dev.conveyor.bench.WorkloadId;
 import dev.conveyor.ops.config.ConveyorConfig;
 import dev.conveyor.worker.spi.Ordering;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -116,30 +114,39 @@ final class BenchCommand implements Callable<Integer> {
             description = "Embedded PostgreSQL with fsync and synchronous_commit on (default) or off (its defaults).")
     String pgFsync;
 
-    /** The settings these options describe. */
+    /** The settings these options describe: the sizes, scaled, then the sizes given. */
     BenchSettings settings() {
-        BenchSettings d = BenchSettings.defaults();
-        if (scale != null) {
-            d = d.scaled(scale);
+        BenchSettings.Builder b = (scale == null ? BenchSettings.defaults() : BenchSettings.defaults().scaled(scale))
+                .toBuilder();
+        if (workloads != null) {
+            b.workloads(BenchSettings.parseWorkloads(workloads));
         }
-        Set<WorkloadId> ids = workloads == null ? EnumSet.allOf(WorkloadId.class) : BenchSettings.parseWorkloads(workloads);
-        boolean countersOn = onOff("--counters", counters, true);
-        boolean durable = onOff("--pg-fsync", pgFsync, true);
-        Ordering order = d.ordering();
         if (ordering != null) {
             try {
-                order = Ordering.valueOf(ordering.trim().toUpperCase(Locale.ROOT));
+                b.ordering(Ordering.valueOf(ordering.trim().toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--ordering must be key or none, was '" + ordering + "'");
             }
         }
-        return new BenchSettings(ids, or(w1Jobs, d.w1Jobs()), or(w1WarmupJobs, d.w1WarmupJobs()), or(w2Jobs, d.w2Jobs()),
-                or(w3Jobs, d.w3Jobs()), or(w4Rate, d.w4Rate()), or(w4Seconds, d.w4Seconds()),
-                or(httpSeconds, d.httpSeconds()), or(httpWarmupSeconds, d.httpWarmupSeconds()),
-                or(connections, d.connections()), client == null ? d.client() : client, or(w6Rate, d.w6Rate()),
-                or(m1Pending, d.m1Pending()), or(partitions, d.partitions()), order,
-                or(statusWriters, d.statusWriters()), or(maxInFlight, d.maxInFlight()), countersOn,
-                or(stepTimeoutSeconds, d.stepTimeoutSeconds()), durable);
+        set(w1Jobs, b::w1Jobs);
+        set(w1WarmupJobs, b::w1WarmupJobs);
+        set(w2Jobs, b::w2Jobs);
+        set(w3Jobs, b::w3Jobs);
+        set(w4Rate, b::w4Rate);
+        set(w4Seconds, b::w4Seconds);
+        set(httpSeconds, b::httpSeconds);
+        set(httpWarmupSeconds, b::httpWarmupSeconds);
+        set(connections, b::connections);
+        set(client, b::client);
+        set(w6Rate, b::w6Rate);
+        set(m1Pending, b::m1Pending);
+        set(partitions, b::partitions);
+        set(statusWriters, b::statusWriters);
+        set(maxInFlight, b::maxInFlight);
+        set(stepTimeoutSeconds, b::stepTimeoutSeconds);
+        set(onOff("--counters", counters), b::counters);
+        set(onOff("--pg-fsync", pgFsync), b::durable);
+        return b.build();
     }
 
     @Override
@@ -175,9 +182,10 @@ final class BenchCommand implements Callable<Integer> {
         return "ops/bin/conveyor bench " + String.join(" ", args.subList(at + 1, args.size()));
     }
 
-    private static boolean onOff(String option, String value, boolean fallback) {
+    /** on → true, off → false, not given → null. */
+    private static Boolean onOff(String option, String value) {
         if (value == null) {
-            return fallback;
+            return null;
         }
         String v = value.trim().toLowerCase(Locale.ROOT);
         if (!v.equals("on") && !v.equals("off")) {
@@ -186,7 +194,9 @@ final class BenchCommand implements Callable<Integer> {
         return v.equals("on");
     }
 
-    private static int or(Integer value, int fallback) {
-        return value == null ? fallback : value;
+    private static <T> void set(T value, Consumer<T> setter) {
+        if (value != null) {
+            setter.accept(value);
+        }
     }
 }

@@ -26,6 +26,8 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Invoker {
 
+    private static final String DONE_JSON = JsonCodec.toJson(TaskResult.done()).toString();
+
     private Invoker() {}
 
     /** What one execution produced. {@code answer} is the extension's result object, or null when it did not answer. */
@@ -33,6 +35,9 @@ public final class Invoker {
 
         /** The answer (or the error) as JSON for {@code tasks.result}. */
         public String resultJson() {
+            if (answer instanceof TaskResult.Done) {
+                return DONE_JSON; // most answers: the same text every time, not worth a serializer call each
+            }
             ObjectNode json = switch (answer) {
                 case TaskResult r -> JsonCodec.toJson(r);
                 case InteractiveResult r -> JsonCodec.toJson(r);

@@ -85,14 +85,23 @@ public final class Invoker {
      *     (the worker is stopping): the task is left undecided and will be delivered again
      */
     public static Invocation invoke(Route route, Task task) throws Abandoned {
+        // Every log line an extension writes while it runs carries the task (SLF4J MDC).
+        TaskLogContext.set(task);
+        try {
+            return invokeInContext(route, task);
+        } finally {
+            TaskLogContext.clear();
+        }
+    }
+
+    /** {@link #invoke} on a thread whose log context already names {@code task} (the worker's executions). */
+    static Invocation invokeInContext(Route route, Task task) throws Abandoned {
         if (Thread.currentThread().isInterrupted()) {
             throw new Abandoned(new InterruptedException("interrupted before the extension was called"));
         }
         Watchdog.Watch watch = Watchdog.INSTANCE.watch(route.timeout());
         Object answer = null;
         Throwable thrown = null;
-        // Every log line an extension writes while it runs carries the task (SLF4J MDC).
-        TaskLogContext.set(task);
         try {
             answer = switch (route.kind()) {
                 case BACKGROUND -> ((BackgroundExtension) route.extension()).handle(task);
@@ -101,8 +110,6 @@ public final class Invoker {
             };
         } catch (Throwable t) {
             thrown = t;
-        } finally {
-            TaskLogContext.clear();
         }
         if (watch.end()) {
             return new Invocation(Outcome.timedOut(route.timeout()), null);

@@ -327,7 +327,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         } else {
             long t0 = System.nanoTime();
             try {
-                invocation = Invoker.invoke(e.route, task);
+                invocation = Invoker.invokeInContext(e.route, task); // execute() set the log context
             } catch (Invoker.Abandoned abandoned) {
                 if (e.route.breaker() != null) {
                     e.route.breaker().releasePermission();

@@ -448,8 +448,9 @@ public final class JooqStatusStore implements StatusStore {
         int[] attempt = new int[n];
         int i = 0;
         for (StatusChange c : written) {
+            String id = c.id().toString();
             for (Transition tr : c.transitions()) {
-                taskId[i] = c.id().toString();
+                taskId[i] = id;
                 from[i] = tr.from() == null ? null : tr.from().wireName();
                 to[i] = tr.to().wireName();
                 at[i] = micros(tr.at());

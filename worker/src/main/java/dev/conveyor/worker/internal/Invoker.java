@@ -139,7 +139,7 @@ public final class Invoker {
      */
     static final class Watchdog {
 
-        static final long TICK_MS = 5;
+        static final long TICK_MS = 10;
         static final Watchdog INSTANCE = new Watchdog();
 
         private final java.util.Set<Watch> running = java.util.concurrent.ConcurrentHashMap.newKeySet();

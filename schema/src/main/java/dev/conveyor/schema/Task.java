@@ -86,7 +86,30 @@ public final class Task {
      * running extension's {@code extension_configs} row before invoking it).
      */
     public Task withConfig(JsonNode config) {
-        return toBuilder().config(config).build();
+        // Every consumed task passes through here: share the validated fields and the headers map
+        // instead of rebuilding (and re-validating, re-copying) the whole task.
+        return new Task(this, config != null ? config : Json.emptyObject());
+    }
+
+    private Task(Task t, JsonNode config) {
+        this.id = t.id;
+        this.eventId = t.eventId;
+        this.source = t.source;
+        this.topic = t.topic;
+        this.kind = t.kind;
+        this.type = t.type;
+        this.key = t.key;
+        this.attempt = t.attempt;
+        this.payload = t.payload;
+        this.contentType = t.contentType;
+        this.createdAt = t.createdAt;
+        this.traceId = t.traceId;
+        this.callbackUrl = t.callbackUrl;
+        this.replyTo = t.replyTo;
+        this.deadline = t.deadline;
+        this.idempotencyKey = t.idempotencyKey;
+        this.headers = t.headers;
+        this.config = config;
     }
 
     /** A builder holding this task's values. */

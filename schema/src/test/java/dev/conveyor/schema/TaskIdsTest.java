@@ -41,6 +41,23 @@ class TaskIdsTest {
     }
 
     @Test
+    void canonicalTextParsesExactlyAsUuidFromString() {
+        for (int i = 0; i < 1000; i++) {
+            UUID uuid = UUID.randomUUID();
+            assertThat(TaskIds.parseCanonical(uuid.toString())).isEqualTo(uuid);
+            assertThat(TaskIds.parseCanonical(uuid.toString().toUpperCase(java.util.Locale.ROOT))).isEqualTo(uuid);
+        }
+        assertThat(TaskIds.parseCanonical("ffffffff-ffff-ffff-ffff-ffffffffffff"))
+                .isEqualTo(new UUID(-1L, -1L));
+        assertThat(TaskIds.parseCanonical(null)).isNull();
+        assertThat(TaskIds.parseCanonical("1-1-1-1-1")).isNull();
+        assertThat(TaskIds.parseCanonical("0193a6f4-7c1e-7d2a-9b55-2f0c1e8a4d1g")).isNull();
+        assertThat(TaskIds.parseCanonical("0193a6f4-7c1e-7d2a-9b55+2f0c1e8a4d10")).isNull();
+        assertThat(TaskIds.parseCanonical("0193a6f4-7c1e-7d2a-9b552-f0c1e8a4d10")).isNull();
+        assertThat(TaskIds.parseCanonical("0193a6f4-7c1e-7d2a-9b55-2f0c1e8a4d1\uff10")).isNull();
+    }
+
+    @Test
     void plainRecordIdsDependOnTopicPartitionAndOffset() {
         UUID id = TaskIds.forRecord("orders", 2, 1234);
         assertThat(id).isEqualTo(TaskIds.forRecord("orders", 2, 1234));

@@ -124,7 +124,7 @@ public final class TaskRecordCodec {
             if (mediaType != null && mediaType.startsWith("application/cloudevents")) {
                 return decodeStructured(record, headers, mediaType);
             }
-            if (headers.keySet().stream().anyMatch(h -> h.startsWith(CE_PREFIX))) {
+            if (anyCloudEventsHeader(headers)) {
                 return decodeBinary(record, headers, contentType);
             }
             return decodePlain(record, headers, contentType);
@@ -335,8 +335,20 @@ public final class TaskRecordCodec {
         return node == null || node.isNull() ? null : node.asText();
     }
 
+    private static boolean anyCloudEventsHeader(Map<String, String> headers) {
+        if (headers.containsKey(CE_ID) || headers.containsKey(CE_SPECVERSION)) {
+            return true;
+        }
+        for (String name : headers.keySet()) {
+            if (name.startsWith(CE_PREFIX)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> record) {
-        Map<String, String> map = new LinkedHashMap<>();
+        Map<String, String> map = new LinkedHashMap<>(32);
         for (Header h : record.headers()) {
             map.put(h.key(), h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
         }

@@ -27,6 +27,7 @@ import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import java.time.Instant;
 import org.jooq.impl.DSL;
+import org.jooq.impl.DefaultConnectionProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -122,23 +123,50 @@ public final class JooqStatusStore implements StatusStore {
         if (changes.isEmpty()) {
             return Set.of();
         }
-        return dsl.transactionResult(tx -> {
-            DSLContext t = tx.dsl();
-            Set<UUID> applied = new HashSet<>();
-            // One statement cannot upsert the same row twice; such changes go in later rounds, in order.
-            for (List<StatusChange> round : roundsWithUniqueIds(changes)) {
-                for (int from = 0; from < round.size(); from += MAX_ROWS_PER_STATEMENT) {
-                    List<StatusChange> chunk = round.subList(from, Math.min(round.size(), from + MAX_ROWS_PER_STATEMENT));
-                    Set<UUID> chunkApplied = upsertTasks(t, chunk);
-                    applied.addAll(chunkApplied);
-                    List<StatusChange> written = chunk.stream().filter(c -> chunkApplied.contains(c.id())).toList();
-                    insertTransitions(t, written);
-                    insertDeliveries(t, written);
-                    insertOutbox(t, written);
+        // The transaction by hand on one pooled connection rather than dsl.transactionResult: jOOQ's
+        // transaction provider asks the connection for its isolation level first, which pgjdbc answers
+        // with a round trip (SHOW TRANSACTION ISOLATION LEVEL) on every batch of the worker's hot path.
+        // pgjdbc sends BEGIN together with the first statement, so a batch is the statements plus COMMIT.
+        return dsl.connectionResult(conn -> {
+            boolean autoCommit = conn.getAutoCommit();
+            if (autoCommit) {
+                conn.setAutoCommit(false);
+            }
+            try {
+                Set<UUID> applied = applyIn(DSL.using(dsl.configuration().derive(new DefaultConnectionProvider(conn))),
+                        changes);
+                conn.commit();
+                return applied;
+            } catch (Throwable e) {
+                try {
+                    conn.rollback();
+                } catch (java.sql.SQLException rollbackFailed) {
+                    e.addSuppressed(rollbackFailed);
+                }
+                throw e;
+            } finally {
+                if (autoCommit) {
+                    conn.setAutoCommit(true);
                 }
             }
-            return applied;
         });
+    }
+
+    private Set<UUID> applyIn(DSLContext t, List<StatusChange> changes) {
+        Set<UUID> applied = new HashSet<>();
+        // One statement cannot upsert the same row twice; such changes go in later rounds, in order.
+        for (List<StatusChange> round : roundsWithUniqueIds(changes)) {
+            for (int from = 0; from < round.size(); from += MAX_ROWS_PER_STATEMENT) {
+                List<StatusChange> chunk = round.subList(from, Math.min(round.size(), from + MAX_ROWS_PER_STATEMENT));
+                Set<UUID> chunkApplied = upsertTasks(t, chunk);
+                applied.addAll(chunkApplied);
+                List<StatusChange> written = chunk.stream().filter(c -> chunkApplied.contains(c.id())).toList();
+                insertTransitions(t, written);
+                insertDeliveries(t, written);
+                insertOutbox(t, written);
+            }
+        }
+        return applied;
     }
 
     @Override
@@ -420,8 +448,9 @@ public final class JooqStatusStore implements StatusStore {
         int[] attempt = new int[n];
         int i = 0;
         for (StatusChange c : written) {
+            String id = c.id().toString();
             for (Transition tr : c.transitions()) {
-                taskId[i] = c.id().toString();
+                taskId[i] = id;
                 from[i] = tr.from() == null ? null : tr.from().wireName();
                 to[i] = tr.to().wireName();
                 at[i] = micros(tr.at());

@@ -12,12 +12,6 @@ import dev.conveyor.worker.spi.BackgroundExtension;
 import dev.conveyor.worker.spi.InteractiveExtension;
 import dev.conveyor.worker.spi.ScheduledExtension;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Calls the extension for one task under its timeout and turns whatever happens (an answer, an
@@ -26,6 +20,8 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Invoker {
 
+    private static final String DONE_JSON = JsonCodec.toJson(TaskResult.done()).toString();
+
     private Invoker() {}
 
     /** What one execution produced. {@code answer} is the extension's result object, or null when it did not answer. */
@@ -33,6 +29,9 @@ public final class Invoker {
 
         /** The answer (or the error) as JSON for {@code tasks.result}. */
         public String resultJson() {
+            if (answer instanceof TaskResult.Done) {
+                return DONE_JSON; // most answers: the same text every time, not worth a serializer call each
+            }
             ObjectNode json = switch (answer) {
                 case TaskResult r -> JsonCodec.toJson(r);
                 case InteractiveResult r -> JsonCodec.toJson(r);
@@ -75,43 +74,153 @@ public final class Invoker {
     }
 
     /**
-     * Runs the extension of {@code route} on {@code task} in a new virtual thread of
-     * {@code executor} and waits at most the route's timeout. On timeout the execution's thread
-     * is interrupted; an extension that ignores interrupts keeps its thread until it returns, but
-     * its answer is discarded.
+     * Runs the extension of {@code route} on {@code task} in the calling thread (the execution's
+     * virtual thread: no second thread and hand-off per task) and gives it at most the route's
+     * timeout. When the timeout passes, the {@link Watchdog} interrupts the calling thread and the
+     * invocation ends as timed out, whatever the extension answers after that. An extension that
+     * ignores the interrupt keeps the execution (and its concurrency slot) until it returns; its
+     * answer is then discarded.
      *
-     * @throws Abandoned if the calling thread is interrupted (the worker is stopping): the task
-     *     is left undecided and will be delivered again
+     * @throws Abandoned if the calling thread was interrupted by something other than the timeout
+     *     (the worker is stopping): the task is left undecided and will be delivered again
      */
-    public static Invocation invoke(Route route, Task task, ExecutorService executor) throws Abandoned {
-        Callable<Object> call = switch (route.kind()) {
-            case BACKGROUND -> () -> ((BackgroundExtension) route.extension()).handle(task);
-            case INTERACTIVE -> () -> ((InteractiveExtension) route.extension()).handle(task);
-            case SCHEDULED -> () -> ((ScheduledExtension) route.extension()).run(task);
-        };
-        Callable<Object> logged = () -> {
-            // Every log line an extension writes while it runs carries the task (SLF4J MDC).
-            TaskLogContext.set(task);
-            try {
-                return call.call();
-            } finally {
-                TaskLogContext.clear();
-            }
-        };
-        Future<Object> future = executor.submit(logged);
+    public static Invocation invoke(Route route, Task task) throws Abandoned {
+        // Every log line an extension writes while it runs carries the task (SLF4J MDC).
+        TaskLogContext.set(task);
         try {
-            Object answer = future.get(route.timeout().toNanos(), TimeUnit.NANOSECONDS);
-            return new Invocation(toOutcome(route, answer), answer);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            return new Invocation(Outcome.threw(cause), null);
-        } catch (TimeoutException e) {
-            future.cancel(true);
+            return invokeInContext(route, task);
+        } finally {
+            TaskLogContext.clear();
+        }
+    }
+
+    /** {@link #invoke} on a thread whose log context already names {@code task} (the worker's executions). */
+    static Invocation invokeInContext(Route route, Task task) throws Abandoned {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new Abandoned(new InterruptedException("interrupted before the extension was called"));
+        }
+        Watchdog.Watch watch = Watchdog.INSTANCE.watch(route.timeout());
+        Object answer = null;
+        Throwable thrown = null;
+        try {
+            answer = switch (route.kind()) {
+                case BACKGROUND -> ((BackgroundExtension) route.extension()).handle(task);
+                case INTERACTIVE -> ((InteractiveExtension) route.extension()).handle(task);
+                case SCHEDULED -> ((ScheduledExtension) route.extension()).run(task);
+            };
+        } catch (Throwable t) {
+            thrown = t;
+        }
+        if (watch.end()) {
             return new Invocation(Outcome.timedOut(route.timeout()), null);
-        } catch (InterruptedException e) {
-            future.cancel(true);
+        }
+        if (Thread.currentThread().isInterrupted() || interruptedBy(thrown)) {
+            // Not the timeout: the worker is stopping. Whatever the extension did, the task is undecided.
             Thread.currentThread().interrupt();
-            throw new Abandoned(e);
+            throw new Abandoned(thrown);
+        }
+        return thrown != null ? new Invocation(Outcome.threw(thrown), null)
+                : new Invocation(toOutcome(route, answer), answer);
+    }
+
+    private static boolean interruptedBy(Throwable t) {
+        for (int depth = 0; t != null && depth < 10; t = t.getCause(), depth++) {
+            if (t instanceof InterruptedException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Enforces invocation timeouts for every worker of the process with one daemon thread that
+     * looks at the running invocations every {@value #TICK_MS} ms: registering an invocation is a
+     * set insert, far cheaper than a timer or a thread per task. A timeout fires up to one tick late.
+     */
+    static final class Watchdog {
+
+        static final long TICK_MS = 10;
+        static final Watchdog INSTANCE = new Watchdog();
+
+        private final java.util.Set<Watch> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private volatile Thread thread;
+
+        /** One invocation under watch. */
+        final class Watch {
+            private static final int RUNNING = 0;
+            private static final int ENDED = 1;
+            private static final int FIRING = 2;
+            private static final int FIRED = 3;
+
+            private final Thread caller = Thread.currentThread();
+            private final long deadline;
+            private final java.util.concurrent.atomic.AtomicInteger state =
+                    new java.util.concurrent.atomic.AtomicInteger(RUNNING);
+
+            private Watch(long deadline) {
+                this.deadline = deadline;
+            }
+
+            /** The watchdog's side: interrupts the caller unless the invocation already ended. */
+            private void fire() {
+                if (state.compareAndSet(RUNNING, FIRING)) {
+                    caller.interrupt();
+                    state.set(FIRED);
+                }
+            }
+
+            /**
+             * The caller's side, once the extension returned: true if the timeout fired first (its
+             * interrupt is then cleared from the calling thread, which goes on to record the outcome).
+             */
+            boolean end() {
+                running.remove(this);
+                if (state.compareAndSet(RUNNING, ENDED)) {
+                    return false;
+                }
+                while (state.get() != FIRED) {
+                    Thread.onSpinWait(); // the watchdog is between its two steps
+                }
+                Thread.interrupted();
+                return true;
+            }
+        }
+
+        Watch watch(java.time.Duration timeout) {
+            long now = System.nanoTime();
+            long nanos = timeout.toNanos();
+            Watch w = new Watch(nanos > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + nanos);
+            running.add(w);
+            if (thread == null) {
+                start();
+            }
+            return w;
+        }
+
+        private synchronized void start() {
+            if (thread == null) {
+                thread = Thread.ofPlatform().daemon().name("conveyor-invocation-timeouts").start(this::loop);
+            }
+        }
+
+        private void loop() {
+            while (true) {
+                try {
+                    Thread.sleep(TICK_MS);
+                } catch (InterruptedException e) {
+                    // never interrupted on purpose; keep watching
+                }
+                if (running.isEmpty()) {
+                    continue;
+                }
+                long now = System.nanoTime();
+                for (Watch w : running) {
+                    if (now - w.deadline >= 0) {
+                        running.remove(w);
+                        w.fire();
+                    }
+                }
+            }
         }
     }
 

@@ -159,16 +159,25 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     // ---- steps ---------------------------------------------------------------------------
 
     private void dispatch(ConsumerRecords<byte[], byte[]> records) {
-        List<ConsumerRecord<byte[], byte[]>> list = new ArrayList<>(records.count());
-        records.forEach(list::add);
+        int n = records.count();
+        List<ConsumerRecord<byte[], byte[]>> list = new ArrayList<>(n);
+        // Partition by partition, so the TopicPartition and its offsets are looked up once per partition.
+        List<TopicPartition> partitionOf = new ArrayList<>(n);
+        for (TopicPartition tp : records.partitions()) {
+            PartitionOffsets po = offsets.computeIfAbsent(tp, k -> new PartitionOffsets());
+            for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+                list.add(r);
+                partitionOf.add(tp);
+                po.dispatched(r.offset());
+            }
+        }
+        inFlight.addAndGet(list.size());
         Decoded[] decoded = decodeAll(list);
         List<Polled> polled = new ArrayList<>(list.size());
-        Set<UUID> ids = new HashSet<>();
+        Set<UUID> ids = new HashSet<>(list.size() * 2);
         for (int i = 0; i < list.size(); i++) {
             ConsumerRecord<byte[], byte[]> r = list.get(i);
-            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-            offsets.computeIfAbsent(tp, k -> new PartitionOffsets()).dispatched(r.offset());
-            inFlight.incrementAndGet();
+            TopicPartition tp = partitionOf.get(i);
             Integer inFlightAttempt = null;
             if (decoded[i] instanceof Decoded.Ok ok) {
                 ids.add(ok.task().id());
@@ -318,7 +327,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         } else {
             long t0 = System.nanoTime();
             try {
-                invocation = Invoker.invoke(e.route, task, executions);
+                invocation = Invoker.invokeInContext(e.route, task); // execute() set the log context
             } catch (Invoker.Abandoned abandoned) {
                 if (e.route.breaker() != null) {
                     e.route.breaker().releasePermission();

@@ -207,7 +207,7 @@ final class StatusWriter implements Runnable {
                         metrics.endToEnd().record(Duration.between(e.task.createdAt(), clock.instant()));
                     }
                     // onFinish sees what the extension answered, or the final failure; not a retry in between.
-                    if (e.invocation.answer() != null || e.next.status().isTerminal()) {
+                    if ((e.invocation.answer() != null || e.next.status().isTerminal()) && hasFinishHook(e.route)) {
                         finished.add(e);
                     }
                 }
@@ -374,6 +374,28 @@ final class StatusWriter implements Runnable {
                 .put("reason", t.reason())
                 .put("node", node);
         return new ProducerRecord<>(traceTopic, utf8(traceId), json.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Which extension classes implement onFinish: most keep the interface's no-op, and need no thread per task for it. */
+    private static final ClassValue<Boolean> FINISH_HOOK = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            try {
+                boolean background = BackgroundExtension.class.isAssignableFrom(type)
+                        && type.getMethod("onFinish", Task.class, TaskResult.class).getDeclaringClass()
+                                != BackgroundExtension.class;
+                boolean interactive = InteractiveExtension.class.isAssignableFrom(type)
+                        && type.getMethod("onFinish", Task.class, InteractiveResult.class).getDeclaringClass()
+                                != InteractiveExtension.class;
+                return background || interactive; // ScheduledExtension has no onFinish
+            } catch (NoSuchMethodException | SecurityException e) {
+                return true; // cannot tell: call it
+            }
+        }
+    };
+
+    static boolean hasFinishHook(Route route) {
+        return FINISH_HOOK.get(route.extension().getClass());
     }
 
     private static void onFinish(Execution e) {

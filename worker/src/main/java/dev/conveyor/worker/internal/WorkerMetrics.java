@@ -12,7 +12,7 @@ import java.util.function.Supplier;
 public final class WorkerMetrics {
 
     private final MeterRegistry registry;
-    private final ConcurrentHashMap<String, Counter> outcomes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter[]> outcomes = new ConcurrentHashMap<>();
     private final Counter duplicates;
     private final Counter deadLetters;
     private final Counter statusWriteFailures;
@@ -47,9 +47,16 @@ public final class WorkerMetrics {
     }
 
     void outcome(String topic, TaskStatus status) {
-        outcomes.computeIfAbsent(topic + '\u0000' + status.wireName(), k -> Counter.builder("conveyor.worker.outcomes")
-                .description("Executions recorded, by topic and resulting status")
-                .tag("topic", topic).tag("status", status.wireName()).register(registry)).increment();
+        // Per topic, one slot per status: no key to build per recorded execution.
+        Counter[] byStatus = outcomes.computeIfAbsent(topic, k -> new Counter[TaskStatus.values().length]);
+        Counter counter = byStatus[status.ordinal()];
+        if (counter == null) {
+            counter = Counter.builder("conveyor.worker.outcomes")
+                    .description("Executions recorded, by topic and resulting status")
+                    .tag("topic", topic).tag("status", status.wireName()).register(registry);
+            byStatus[status.ordinal()] = counter; // a racing writer registers the same meter: the registry dedupes
+        }
+        counter.increment();
     }
 
     Timer pickup() {

@@ -15,8 +15,6 @@ import dev.conveyor.worker.spi.Extension;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.record.TimestampType;
@@ -35,9 +33,6 @@ import org.apache.kafka.common.record.TimestampType;
  * }</pre>
  */
 public final class ExtensionTestKit {
-
-    private static final ExecutorService EXECUTOR =
-            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("conveyor-testkit-", 0).factory());
 
     private final Extension extension;
     private final WorkerConfig config;
@@ -89,7 +84,7 @@ public final class ExtensionTestKit {
         Route route = Route.resolve(task.topic(), extension, config);
         Invoker.Invocation invocation;
         try {
-            invocation = Invoker.invoke(route, delivered, EXECUTOR);
+            invocation = Invoker.invoke(route, delivered);
         } catch (Invoker.Abandoned e) {
             throw new IllegalStateException("interrupted while the extension ran", e);
         }

@@ -301,18 +301,26 @@ public final class IngressServer implements AutoCloseable {
             Task task = task(topic, TaskKind.BACKGROUND, body, h, req).build();
             Accepted accepted = enqueue(task, h.idempotencyKey() == null ? null : "topic:" + topic, h.idempotencyKey(),
                     h.deliverAt());
-            var json = Json.emptyObject()
-                    .put("id", accepted.id().toString())
-                    .put("status", "queued")
-                    .put("statusUrl", "/v1/tasks/" + accepted.id());
-            if (h.deliverAt() != null && !accepted.replayed()) {
-                json.put("deliverAt", h.deliverAt().toString());
-            }
             if (accepted.replayed()) {
                 res.header("Idempotent-Replayed", "true");
             }
-            sendJson(res, 202, json);
+            sendJson(res, 202, queued(accepted.id(), accepted.replayed() ? null : h.deliverAt()));
         });
+    }
+
+    /**
+     * The 202 body, {@code {"id","status":"queued","statusUrl"}} (and {@code deliverAt} when
+     * scheduled), written directly: a UUID and an instant need no escaping, and this answer is
+     * sent for every event.
+     */
+    static byte[] queued(UUID id, Instant deliverAt) {
+        String text = id.toString();
+        StringBuilder b = new StringBuilder(128).append("{\"id\":\"").append(text)
+                .append("\",\"status\":\"queued\",\"statusUrl\":\"/v1/tasks/").append(text).append('"');
+        if (deliverAt != null) {
+            b.append(",\"deliverAt\":\"").append(deliverAt).append('"');
+        }
+        return b.append('}').toString().getBytes(StandardCharsets.UTF_8);
     }
 
     // ---- POST /v1/interactive/{topic} --------------------------------------------------------
@@ -597,9 +605,13 @@ public final class IngressServer implements AutoCloseable {
     }
 
     static void sendJson(ServerResponse res, int status, com.fasterxml.jackson.databind.node.ObjectNode json) {
+        sendJson(res, status, Json.toBytes(json));
+    }
+
+    private static void sendJson(ServerResponse res, int status, byte[] json) {
         res.status(Status.create(status));
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(Json.toBytes(json));
+        res.send(json);
     }
 
     @Override

@@ -135,7 +135,11 @@ record EventBody(byte[] payload, String contentType, String ceId, String ceSourc
             return;
         }
         try {
-            Json.readPayload(body, contentType);
+            if (Json.isJson(mediaType)) {
+                Json.requireWellFormed(body); // the verdict of readPayload, without the tree
+            } else {
+                Json.readPayload(body, contentType);
+            }
         } catch (PayloadFormatException e) {
             throw HttpError.badRequest("malformed body", e.getMessage());
         }

@@ -270,6 +270,27 @@ class IngressIT {
     }
 
     @Test
+    void bodyWithoutContentLengthIsReadWholeAndStillLimited() throws Exception {
+        // BodyPublishers.ofInputStream sends chunked, without Content-Length: read to the end, up to the limit.
+        String payload = "{\"orderId\":\"chunked\",\"pad\":\"" + "p".repeat(20_000) + "\"}";
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(ingress.baseUri().resolve("/v1/events/" + orders))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(payload.getBytes(StandardCharsets.UTF_8))))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(202);
+        assertThat(new String(find(orders, json(r).path("id").asText()).payload(), StandardCharsets.UTF_8))
+                .isEqualTo(payload);
+        String tooBig = "{\"big\":\"" + "x".repeat(70_000) + "\"}";
+        HttpResponse<String> big = http.send(HttpRequest.newBuilder(ingress.baseUri().resolve("/v1/events/" + orders))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(tooBig.getBytes(StandardCharsets.UTF_8))))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertError(big, 413, "payload too large", "over the limit of 65536");
+    }
+
+    @Test
     void interactiveRoundTripAndTimeout() throws Exception {
         HttpResponse<String> ok = post("/v1/interactive/" + quotes, "application/json", "{\"sku\":\"A-1\"}");
         assertThat(ok.statusCode()).isEqualTo(200);

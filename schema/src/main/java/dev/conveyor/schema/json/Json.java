@@ -1,6 +1,10 @@
 package dev.conveyor.schema.json;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,7 +30,14 @@ import java.util.Locale;
  */
 public final class Json {
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    /*
+     * Jackson's default buffer recycling is per thread (ThreadLocal): on the virtual threads that
+     * serve requests and run extensions, where every task gets a new thread, each parse or write
+     * allocated fresh 4-16 KB buffers. A shared bounded pool recycles them across threads.
+     */
+    private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .recyclerPool(JsonRecyclerPools.sharedBoundedPool())
+                    .build())
             .addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
@@ -68,6 +79,32 @@ public final class Json {
                 throw new PayloadFormatException("empty document where JSON was expected", null);
             }
             return node;
+        } catch (JsonProcessingException e) {
+            throw new PayloadFormatException("invalid JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() : ""), e);
+        } catch (IOException e) {
+            throw new PayloadFormatException("unreadable JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks that {@code json} is one well-formed JSON document, exactly as {@link #parse} would
+     * accept it, without building the tree: the ingress only needs the verdict, and the tree was
+     * most of the cost of a small event.
+     *
+     * @throws PayloadFormatException with the parser's location when it is not valid JSON
+     */
+    public static void requireWellFormed(byte[] json) {
+        try (JsonParser p = MAPPER.createParser(json)) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                throw new PayloadFormatException("empty document where JSON was expected", null);
+            }
+            // skipChildren reads every token of the value (strings included), so every error parse
+            // reports is found; what follows the first value is ignored, as parse ignores it.
+            p.skipChildren();
+            p.finishToken(); // a scalar document (a string) is only read to its end on demand
         } catch (JsonProcessingException e) {
             throw new PayloadFormatException("invalid JSON: " + e.getOriginalMessage()
                     + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() + ", column "

@@ -342,8 +342,10 @@ final class StatusWriter implements Runnable {
         RecordHeaders headers = new RecordHeaders();
         headers.add(REPLY_TASK_ID, utf8(task.id().toString()));
         headers.add("content-type", utf8("application/json"));
+        // Json.toBytes, not toString(): the shared mapper recycles its buffers across the execution
+        // threads, where toString() allocated ~16 KB of fresh buffers per answer.
         return new ProducerRecord<>(task.replyTo(), null, utf8(task.id().toString()),
-                JsonCodec.toJson(reply).toString().getBytes(StandardCharsets.UTF_8), headers);
+                Json.toBytes(JsonCodec.toJson(reply)), headers);
     }
 
     private List<ProducerRecord<byte[], byte[]>> traceRecords(StatusChange change) {

@@ -99,7 +99,7 @@ public final class Invoker {
         if (Thread.currentThread().isInterrupted()) {
             throw new Abandoned(new InterruptedException("interrupted before the extension was called"));
         }
-        Watchdog.Watch watch = Watchdog.INSTANCE.watch(route.timeout());
+        Watchdog.Watch watch = Watchdog.INSTANCE.watch(route.timeout(), task);
         Object answer = null;
         Throwable thrown = null;
         try {
@@ -140,9 +140,14 @@ public final class Invoker {
     static final class Watchdog {
 
         static final long TICK_MS = 10;
+        /** How long after its interrupt an extension may keep running before a warning names it. */
+        static final long STUCK_WARNING_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
         static final Watchdog INSTANCE = new Watchdog();
+        private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Watchdog.class);
 
         private final java.util.Set<Watch> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        /** Invocations interrupted at their timeout that have not returned yet. */
+        private final java.util.Set<Watch> overdue = java.util.concurrent.ConcurrentHashMap.newKeySet();
         private volatile Thread thread;
 
         /** One invocation under watch. */
@@ -154,11 +159,15 @@ public final class Invoker {
 
             private final Thread caller = Thread.currentThread();
             private final long deadline;
+            private final Task task;
+            private final java.time.Duration timeout;
             private final java.util.concurrent.atomic.AtomicInteger state =
                     new java.util.concurrent.atomic.AtomicInteger(RUNNING);
 
-            private Watch(long deadline) {
+            private Watch(long deadline, Task task, java.time.Duration timeout) {
                 this.deadline = deadline;
+                this.task = task;
+                this.timeout = timeout;
             }
 
             /** The watchdog's side: interrupts the caller unless the invocation already ended. */
@@ -166,6 +175,7 @@ public final class Invoker {
                 if (state.compareAndSet(RUNNING, FIRING)) {
                     caller.interrupt();
                     state.set(FIRED);
+                    overdue.add(this);
                 }
             }
 
@@ -175,6 +185,7 @@ public final class Invoker {
              */
             boolean end() {
                 running.remove(this);
+                overdue.remove(this);
                 if (state.compareAndSet(RUNNING, ENDED)) {
                     return false;
                 }
@@ -186,10 +197,10 @@ public final class Invoker {
             }
         }
 
-        Watch watch(java.time.Duration timeout) {
+        Watch watch(java.time.Duration timeout, Task task) {
             long now = System.nanoTime();
             long nanos = timeout.toNanos();
-            Watch w = new Watch(nanos > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + nanos);
+            Watch w = new Watch(nanos > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + nanos, task, timeout);
             running.add(w);
             if (thread == null) {
                 start();
@@ -210,7 +221,7 @@ public final class Invoker {
                 } catch (InterruptedException e) {
                     // never interrupted on purpose; keep watching
                 }
-                if (running.isEmpty()) {
+                if (running.isEmpty() && overdue.isEmpty()) {
                     continue;
                 }
                 long now = System.nanoTime();
@@ -218,6 +229,16 @@ public final class Invoker {
                     if (now - w.deadline >= 0) {
                         running.remove(w);
                         w.fire();
+                    }
+                }
+                for (Watch w : overdue) {
+                    if (now - w.deadline - STUCK_WARNING_NANOS >= 0 && overdue.remove(w)) {
+                        // Java cannot stop a thread: the worker waits rather than run a second copy.
+                        log.warn("Task {} (topic {}, attempt {}) is still running {} s after its timeout of {}: the "
+                                + "extension ignores the interrupt. It keeps its concurrency slot, its key's turn and "
+                                + "its partition's offset commits until it returns; then it is recorded as timed out.",
+                                w.task.id(), w.task.topic(), w.task.attempt(),
+                                java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(STUCK_WARNING_NANOS), w.timeout);
                     }
                 }
             }

@@ -5,6 +5,7 @@ import dev.conveyor.schema.kafka.KafkaClients;
 import dev.conveyor.schema.status.JooqStatusStore;
 import dev.conveyor.worker.scheduler.internal.DelayedIntake;
 import dev.conveyor.worker.scheduler.internal.Deliveries;
+import dev.conveyor.worker.scheduler.internal.DeliveryPipeline;
 import dev.conveyor.worker.scheduler.internal.DueListener;
 import dev.conveyor.worker.scheduler.internal.RecurringFires;
 import dev.conveyor.worker.outbound.internal.OutboxDelivery;
@@ -73,11 +74,17 @@ public final class Scheduler implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong backlog = new java.util.concurrent.atomic.AtomicLong();
     private static final Duration BACKLOG_REFRESH = Duration.ofSeconds(10);
     private long backlogRefreshedAt;
-    /** Parallel delivery transactions during a burst (each holds one connection while it runs). */
-    static final int DELIVERY_THREADS = 3;
-    private final java.util.concurrent.ExecutorService deliveryPool =
-            java.util.concurrent.Executors.newFixedThreadPool(DELIVERY_THREADS,
-                    Thread.ofPlatform().daemon().name("conveyor-delivery-", 0).factory());
+    private final DeliveryPipeline pipeline;
+    /** Most deliveries claimed ahead at once: {@value #CLAIM_AHEAD_BATCHES} batches. */
+    static final int CLAIM_AHEAD_BATCHES = 10;
+
+    /**
+     * How far ahead of their due time deliveries are claimed (and their tasks queued): the
+     * database work of a delivery happens in this window, so that producing it at its due time is
+     * all that is left to do then.
+     */
+    static final Duration CLAIM_AHEAD = Duration.ofSeconds(2);
+    private static final Duration MIN_WAIT = Duration.ofMillis(5);
 
     private Scheduler(SchedulerConfig config, Collaborators c, Runnable afterProduce) {
         this.config = config;
@@ -96,6 +103,7 @@ public final class Scheduler implements AutoCloseable {
         this.database = c.database();
         this.deliveries = new Deliveries(c.database().dsl(), producer, config.node(), config.batchSize(), afterProduce,
                 lateness);
+        this.pipeline = new DeliveryPipeline(deliveries, clock, claimAheadCapacity(config));
         this.fires = new RecurringFires(c.database().dsl(), producer);
         this.listener = new DueListener(c.database().dataSource(), c.database().config().schema());
         this.intake = new DelayedIntake(new KafkaConsumer<>(consumerProperties(config)), producer,
@@ -114,14 +122,17 @@ public final class Scheduler implements AutoCloseable {
      */
     public static Scheduler start(SchedulerConfig config, Collaborators collaborators) {
         Scheduler s = new Scheduler(config, collaborators, () -> {});
+        s.pipeline.start();
         s.loopThread.start();
         s.intakeThread.start();
         s.outboxThread.start();
         if (config.outbound().callbacks().secret() == null) {
             log.warn("callbacks.secret is not set: callbacks and notifications are sent unsigned");
         }
-        log.info("Scheduler started: node={} group={} batch-size={} safety-poll={} schedules={} outbound={}",
-                config.node(), config.group(), config.batchSize(), config.safetyPoll(),
+        log.info("Scheduler started: node={} group={} batch-size={} safety-poll={} claim-ahead={} (at most {} "
+                        + "deliveries, lease {} past that) schedules={} outbound={}",
+                config.node(), config.group(), config.batchSize(), config.safetyPoll(), CLAIM_AHEAD,
+                claimAheadCapacity(config), Deliveries.LEASE,
                 config.schedules().stream().map(ScheduleDefinition::name).toList(), config.outbound().describe());
         return s;
     }
@@ -139,18 +150,29 @@ public final class Scheduler implements AutoCloseable {
         long errorDelayMs = 100;
         while (!stopping) {
             try {
-                deliverAllDue();
+                Instant now = clock.instant();
+                boolean more = claimAhead(now);
                 fires.fireDue(clock.instant());
                 refreshBacklog();
-                Instant next = earliest(deliveries.earliestDue(), fires.earliestFire());
+                if (more) {
+                    // The window is full: claim again as soon as deliveries leave it.
+                    pipeline.awaitRoom(config.safetyPoll());
+                    continue;
+                }
+                now = clock.instant();
+                Instant claimable = deliveries.earliestClaimable(now);
+                Instant next = earliest(claimable == null ? null : claimable.minus(CLAIM_AHEAD), fires.earliestFire());
                 Duration wait = config.safetyPoll();
                 if (next != null) {
-                    Duration untilNext = Duration.between(clock.instant(), next);
+                    Duration untilNext = Duration.between(now, next);
                     wait = untilNext.compareTo(wait) < 0 ? untilNext : wait;
                 }
-                if (!wait.isNegative() && !wait.isZero()) {
-                    listener.await(wait);
+                // A claimable row inside the window that the last claim did not get is being claimed
+                // by another scheduler (SKIP LOCKED passed it over): look again shortly, do not spin.
+                if (wait.compareTo(MIN_WAIT) < 0) {
+                    wait = MIN_WAIT;
                 }
+                listener.await(wait);
                 errorDelayMs = 100;
             } catch (RuntimeException e) {
                 if (stopping) {
@@ -164,34 +186,40 @@ public final class Scheduler implements AutoCloseable {
                     break;
                 }
                 errorDelayMs = Math.min(5_000, errorDelayMs * 2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
         }
     }
 
     /**
-     * Delivers everything due now, with {@link #DELIVERY_THREADS} transactions in parallel while
-     * batches come back full (a burst): SKIP LOCKED hands each a different set of rows.
+     * Claims every delivery due within {@link #CLAIM_AHEAD} that fits in the window, a batch per
+     * transaction, and hands them to the pipeline, which produces each at its due time.
+     *
+     * @return true when the window filled up before the claimable rows ran out
      */
-    private void deliverAllDue() {
-        boolean burst = deliveries.deliverDue(clock.instant()) == config.batchSize();
-        while (burst && !stopping) {
-            Instant now = clock.instant();
-            List<java.util.concurrent.Future<Integer>> batches = new java.util.ArrayList<>();
-            for (int i = 0; i < DELIVERY_THREADS; i++) {
-                batches.add(deliveryPool.submit(() -> deliveries.deliverDue(now)));
+    private boolean claimAhead(Instant now) {
+        Instant horizon = now.plus(CLAIM_AHEAD);
+        while (!stopping) {
+            int room = pipeline.room();
+            if (room == 0) {
+                return true;
             }
-            burst = false;
-            for (var batch : batches) {
-                try {
-                    burst |= batch.get() == config.batchSize();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+            int limit = Math.min(room, config.batchSize());
+            List<Deliveries.Claimed> claimed = deliveries.claim(now, horizon, limit);
+            pipeline.add(claimed);
+            if (claimed.size() < limit) {
+                return false;
             }
+            now = clock.instant();
+            horizon = now.plus(CLAIM_AHEAD);
         }
+        return false;
+    }
+
+    static int claimAheadCapacity(SchedulerConfig config) {
+        return config.batchSize() * CLAIM_AHEAD_BATCHES;
     }
 
     private static Instant earliest(Instant a, Instant b) {
@@ -207,10 +235,10 @@ public final class Scheduler implements AutoCloseable {
         intake.stop();
         outbox.close();
         join(loopThread);
+        pipeline.close();
         join(intakeThread);
         join(outboxThread);
         outbox.release();
-        deliveryPool.shutdown();
         listener.close();
         producer.close(Duration.ofSeconds(10));
         log.info("Scheduler stopped: node={}", config.node());

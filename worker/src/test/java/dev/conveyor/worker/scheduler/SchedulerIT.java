@@ -178,14 +178,16 @@ class SchedulerIT {
         try {
             dying.deliverDue(Instant.now());
         } catch (IllegalStateException expected) {
-            // The transaction rolled back: the row is still there.
+            // The row was never deleted: it is still there, claimed by the dead scheduler.
         }
         assertThat(crashed).isTrue();
         assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES)).isEqualTo(1);
 
-        // A healthy scheduler delivers the row again: the task gets the same attempt twice.
+        // Another scheduler cannot take it while the dead one's lease lasts...
         Deliveries healthy = new Deliveries(database.dsl(), producer, "healthy", 100, () -> {});
-        assertThat(healthy.deliverDue(Instant.now())).isEqualTo(1);
+        assertThat(healthy.deliverDue(Instant.now())).isZero();
+        // ...and delivers it again once the lease is over: the task gets the same attempt twice.
+        assertThat(healthy.deliverDue(Instant.now().plus(Deliveries.LEASE).plusSeconds(1))).isEqualTo(1);
         assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES)).isZero();
 
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> status(task.id()) == TaskStatus.DONE);

@@ -75,6 +75,11 @@ public final class Scheduler implements AutoCloseable {
     private static final Duration BACKLOG_REFRESH = Duration.ofSeconds(10);
     private long backlogRefreshedAt;
     private final DeliveryPipeline pipeline;
+    /** Parallel claim transactions during a burst (each holds one connection while it runs). */
+    static final int CLAIM_THREADS = 3;
+    private final java.util.concurrent.ExecutorService claimPool =
+            java.util.concurrent.Executors.newFixedThreadPool(CLAIM_THREADS,
+                    Thread.ofPlatform().daemon().name("conveyor-delivery-claim-", 0).factory());
     /** Most deliveries claimed ahead at once: {@value #CLAIM_AHEAD_BATCHES} batches. */
     static final int CLAIM_AHEAD_BATCHES = 10;
 
@@ -194,26 +199,47 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
-     * Claims every delivery due within {@link #CLAIM_AHEAD} that fits in the window, a batch per
-     * transaction, and hands them to the pipeline, which produces each at its due time.
+     * Claims every delivery due within {@link #CLAIM_AHEAD} that fits in the window and hands them
+     * to the pipeline, which produces each at its due time. One claim transaction at a time while
+     * claims come back short; while they come back full (a burst), {@link #CLAIM_THREADS} claim
+     * transactions in parallel, which SKIP LOCKED gives different rows.
      *
      * @return true when the window filled up before the claimable rows ran out
      */
     private boolean claimAhead(Instant now) {
-        Instant horizon = now.plus(CLAIM_AHEAD);
-        while (!stopping) {
+        int limit = Math.min(pipeline.room(), config.batchSize());
+        if (limit == 0) {
+            return true;
+        }
+        List<Deliveries.Claimed> first = deliveries.claim(now, now.plus(CLAIM_AHEAD), limit);
+        pipeline.add(first);
+        boolean burst = first.size() == limit;
+        while (burst && !stopping) {
             int room = pipeline.room();
             if (room == 0) {
                 return true;
             }
-            int limit = Math.min(room, config.batchSize());
-            List<Deliveries.Claimed> claimed = deliveries.claim(now, horizon, limit);
-            pipeline.add(claimed);
-            if (claimed.size() < limit) {
-                return false;
+            int each = Math.max(1, Math.min(config.batchSize(), room / CLAIM_THREADS));
+            Instant at = clock.instant();
+            List<java.util.concurrent.Future<Integer>> claims = new java.util.ArrayList<>(CLAIM_THREADS);
+            for (int i = 0; i < CLAIM_THREADS && i * each < room; i++) {
+                claims.add(claimPool.submit(() -> {
+                    List<Deliveries.Claimed> claimed = deliveries.claim(at, at.plus(CLAIM_AHEAD), each);
+                    pipeline.add(claimed);
+                    return claimed.size();
+                }));
             }
-            now = clock.instant();
-            horizon = now.plus(CLAIM_AHEAD);
+            burst = false;
+            for (var claim : claims) {
+                try {
+                    burst |= claim.get() == each;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
         }
         return false;
     }
@@ -235,6 +261,7 @@ public final class Scheduler implements AutoCloseable {
         intake.stop();
         outbox.close();
         join(loopThread);
+        claimPool.shutdown();
         pipeline.close();
         join(intakeThread);
         join(outboxThread);

@@ -17,7 +17,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -65,6 +67,8 @@ public final class Deliveries {
      * has for a slow produce before another scheduler may take the row over; it is also how late
      * the rows of a crashed scheduler are delivered, at worst.
      */
+    static final boolean DEBUG = Boolean.getBoolean("conveyor.debug.claims");
+
     public static final Duration LEASE = Duration.ofSeconds(15);
 
     private final DSLContext dsl;
@@ -185,12 +189,20 @@ public final class Deliveries {
             returning d.id, d.task_id, d.attempt, d.topic, d.record_key, d.headers::text, d.payload, d.due_at
             """;
 
-    /** Locks, in primary-key order (the order every status writer uses), the tasks waiting to be redelivered. */
+    /**
+     * Locks, in primary-key order (the order every status writer uses), the tasks waiting to be
+     * redelivered, skipping any that another transaction holds right now (an operator cancelling
+     * it): those are left as they are rather than waited for.
+     */
     private static final String LOCK_RESCHEDULED = """
             select id from tasks where id = any(?::uuid[]) and status = 'rescheduled'
             order by id for update skip locked
             """;
 
+    /**
+     * Queues the locked tasks at the delivered attempt, with their transition. Guarded, so a task
+     * that is no longer {@code rescheduled} at the previous attempt is left alone.
+     */
     private static final String REQUEUE = """
             with requeued as (
                 update tasks t set status = 'queued', attempt = u.attempt, updated_at = ?
@@ -206,23 +218,37 @@ public final class Deliveries {
      * {@code now}, under a lease until {@code horizon + }{@link #LEASE}, and queues their
      * rescheduled tasks at the delivered attempt; all in one transaction. Returns them by due time.
      *
+     * <p>The tasks are queued here, before their records exist, rather than after the produce:
+     * then a worker never finds a record's task still {@code rescheduled}, and the scheduler never
+     * writes task rows that the workers are writing at the same moment (a requeue after the produce
+     * made the workers' status writes wait behind it, in measurements).
+     *
      * <p>A task row that another transaction holds right now (an operator cancelling it) is left
      * as it is rather than waited for: its record is still produced when due, and the worker
      * either finds it cancelled (and does not run it) or still {@code rescheduled} at the previous
-     * attempt (and runs it, recording {@code rescheduled → running}).
+     * attempt (and runs it).
      */
     public List<Claimed> claim(Instant now, Instant horizon, int limit) {
         if (limit <= 0) {
             return List.of();
         }
         Instant claimedUntil = horizon.plus(LEASE);
+        long t0 = System.nanoTime();
+        long[] t = new long[2];
         List<Claimed> claimed = dsl.transactionResult(tx -> tx.dsl().connectionResult(conn -> {
             List<Claimed> rows = claimRows(conn, now, horizon, limit, claimedUntil);
+            t[0] = System.nanoTime();
             if (!rows.isEmpty()) {
                 requeue(conn, rows, now);
             }
+            t[1] = System.nanoTime();
             return rows;
         }));
+        if (DEBUG && !claimed.isEmpty()) {
+            long t2 = System.nanoTime();
+            org.slf4j.LoggerFactory.getLogger(Deliveries.class).info("DBG claim rows={} claim={}ms requeue={}ms commit={}ms",
+                    claimed.size(), (t[0] - t0) / 1_000_000, (t[1] - t[0]) / 1_000_000, (t2 - t[1]) / 1_000_000);
+        }
         claimed.sort(Comparator.comparing(Claimed::dueAt).thenComparingLong(Claimed::id));
         return claimed;
     }
@@ -255,7 +281,7 @@ public final class Deliveries {
         for (int i = 0; i < ids.length; i++) {
             ids[i] = rows.get(i).taskId();
         }
-        java.util.Set<UUID> locked = new java.util.HashSet<>();
+        Set<UUID> locked = new HashSet<>();
         try (PreparedStatement ps = conn.prepareStatement(LOCK_RESCHEDULED)) {
             ps.setObject(1, ids);
             try (ResultSet rs = ps.executeQuery()) {
@@ -295,11 +321,13 @@ public final class Deliveries {
         if (acknowledged.isEmpty() && failed.isEmpty()) {
             return;
         }
+        long t0 = System.nanoTime();
         dsl.transaction(tx -> tx.dsl().connection(conn -> {
             if (!acknowledged.isEmpty()) {
+                Long[] ids = acknowledged.toArray(Long[]::new);
                 try (PreparedStatement ps = conn.prepareStatement(
                         "delete from scheduled_deliveries where id = any(?::int8[])")) {
-                    ps.setObject(1, acknowledged.toArray(Long[]::new));
+                    ps.setObject(1, ids);
                     ps.executeUpdate();
                 }
             }
@@ -307,6 +335,10 @@ public final class Deliveries {
                 release(conn, failed);
             }
         }));
+        if (DEBUG) {
+            org.slf4j.LoggerFactory.getLogger(Deliveries.class).info("DBG finish rows={} {}ms", acknowledged.size(),
+                    (System.nanoTime() - t0) / 1_000_000);
+        }
     }
 
     /** Gives up this scheduler's claim on rows it will not produce (stopping, or a failed send). */

@@ -58,7 +58,7 @@ public final class DeliveryPipeline implements AutoCloseable {
     private final AtomicInteger unacknowledged = new AtomicInteger();
 
     /** A produced row's fate, reported by the producer's callback. */
-    private record Outcome(long id, boolean acknowledged) {}
+    private record Outcome(Claimed claimed, boolean acknowledged) {}
 
     /**
      * @param capacity most rows claimed ahead and not yet finished
@@ -127,7 +127,7 @@ public final class DeliveryPipeline implements AutoCloseable {
                     // the row back so that it is claimed again rather than waiting out its lease.
                     log.warn("Producing scheduled delivery {} failed ({}); its row is released", due.get(i).id(),
                             e.toString());
-                    outcomes.add(new Outcome(due.get(i).id(), false));
+                    outcomes.add(new Outcome(due.get(i), false));
                 }
             }
             due.clear();
@@ -185,7 +185,7 @@ public final class DeliveryPipeline implements AutoCloseable {
                 log.warn("Producing scheduled delivery {} of task {} failed ({}); it is claimed again",
                         c.id(), c.taskId(), error.toString());
             }
-            outcomes.add(new Outcome(c.id(), error == null));
+            outcomes.add(new Outcome(c, error == null));
             unacknowledged.decrementAndGet();
         });
     }
@@ -211,7 +211,7 @@ public final class DeliveryPipeline implements AutoCloseable {
                 List<Long> acknowledged = new ArrayList<>(batch.size());
                 List<Long> failed = new ArrayList<>();
                 for (Outcome o : batch) {
-                    (o.acknowledged() ? acknowledged : failed).add(o.id());
+                    (o.acknowledged() ? acknowledged : failed).add(o.claimed().id());
                 }
                 if (!acknowledged.isEmpty()) {
                     deliveries.afterProduce();

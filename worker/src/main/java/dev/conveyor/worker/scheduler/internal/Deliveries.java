@@ -67,8 +67,6 @@ public final class Deliveries {
      * has for a slow produce before another scheduler may take the row over; it is also how late
      * the rows of a crashed scheduler are delivered, at worst.
      */
-    static final boolean DEBUG = Boolean.getBoolean("conveyor.debug.claims");
-
     public static final Duration LEASE = Duration.ofSeconds(15);
 
     private final DSLContext dsl;
@@ -233,22 +231,13 @@ public final class Deliveries {
             return List.of();
         }
         Instant claimedUntil = horizon.plus(LEASE);
-        long t0 = System.nanoTime();
-        long[] t = new long[2];
         List<Claimed> claimed = dsl.transactionResult(tx -> tx.dsl().connectionResult(conn -> {
             List<Claimed> rows = claimRows(conn, now, horizon, limit, claimedUntil);
-            t[0] = System.nanoTime();
             if (!rows.isEmpty()) {
                 requeue(conn, rows, now);
             }
-            t[1] = System.nanoTime();
             return rows;
         }));
-        if (DEBUG && !claimed.isEmpty()) {
-            long t2 = System.nanoTime();
-            org.slf4j.LoggerFactory.getLogger(Deliveries.class).info("DBG claim rows={} claim={}ms requeue={}ms commit={}ms",
-                    claimed.size(), (t[0] - t0) / 1_000_000, (t[1] - t[0]) / 1_000_000, (t2 - t[1]) / 1_000_000);
-        }
         claimed.sort(Comparator.comparing(Claimed::dueAt).thenComparingLong(Claimed::id));
         return claimed;
     }
@@ -321,7 +310,6 @@ public final class Deliveries {
         if (acknowledged.isEmpty() && failed.isEmpty()) {
             return;
         }
-        long t0 = System.nanoTime();
         dsl.transaction(tx -> tx.dsl().connection(conn -> {
             if (!acknowledged.isEmpty()) {
                 Long[] ids = acknowledged.toArray(Long[]::new);
@@ -335,10 +323,6 @@ public final class Deliveries {
                 release(conn, failed);
             }
         }));
-        if (DEBUG) {
-            org.slf4j.LoggerFactory.getLogger(Deliveries.class).info("DBG finish rows={} {}ms", acknowledged.size(),
-                    (System.nanoTime() - t0) / 1_000_000);
-        }
     }
 
     /** Gives up this scheduler's claim on rows it will not produce (stopping, or a failed send). */

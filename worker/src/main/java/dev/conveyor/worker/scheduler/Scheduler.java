@@ -26,10 +26,15 @@ import org.slf4j.LoggerFactory;
  * fires recurring schedules. Nothing per pending delivery is held in memory: the queue is the
  * {@code scheduled_deliveries} table, so a million pending deliveries cost the JVM nothing.
  *
- * <p>It sleeps until the earliest due time it knows of, and is woken early by PostgreSQL
- * LISTEN/NOTIFY when an earlier delivery is inserted; a bounded safety poll
- * ({@code scheduler.safety-poll}) covers a missed notification. Any number of schedulers may run
- * on the same tables: claims use {@code FOR UPDATE SKIP LOCKED}.
+ * <p>Deliveries are claimed {@link #CLAIM_AHEAD} before they are due, under a lease
+ * ({@code claimed_by}, {@code claimed_until}), with their tasks queued at the new attempt; a sender
+ * thread produces each record at its due time (never earlier) and a finisher deletes the rows after
+ * Kafka acknowledged them, so no database work sits between a due time and its produce. At most
+ * {@link #CLAIM_AHEAD_BATCHES} batches are held in memory. The loop sleeps until the earliest
+ * claimable due time minus the claim-ahead window, and is woken early by PostgreSQL LISTEN/NOTIFY
+ * when a delivery is inserted; a bounded safety poll ({@code scheduler.safety-poll}) covers a
+ * missed notification and the end of a dead scheduler's leases. Any number of schedulers may run
+ * on the same tables: claims use {@code FOR UPDATE SKIP LOCKED} and respect each other's leases.
  *
  * <p>It also delivers the {@code outbox} (callbacks and notifications of terminal statuses) on a
  * thread of its own, {@code conveyor-outbox}, so a slow receiver never delays a redelivery.
@@ -260,9 +265,11 @@ public final class Scheduler implements AutoCloseable {
         stopping = true;
         intake.stop();
         outbox.close();
+        // Stop producing first: deliveries claimed ahead and not due yet are given back at once
+        // (claimable by any scheduler), rather than produced or left to their lease.
+        pipeline.close();
         join(loopThread);
         claimPool.shutdown();
-        pipeline.close();
         join(intakeThread);
         join(outboxThread);
         outbox.release();

@@ -241,6 +241,114 @@ class SchedulerIT {
         assertThat(history(task.id())).containsExactly(TaskStatus.QUEUED, TaskStatus.CANCELLED);
     }
 
+    private boolean claimed(UUID taskId) {
+        return db.dsl().fetchExists(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(taskId)
+                .and(SCHEDULED_DELIVERIES.CLAIMED_BY.isNotNull()));
+    }
+
+    @Test
+    void aFutureDatedTaskCancelledAfterItsClaimDoesNotRun() throws Exception {
+        String topic = kafka.createTopic("claimcancel", 1);
+        Recorder ext = new Recorder(topic, Set.of());
+        worker(ext);
+        scheduler(List.of());
+        Instant due = Instant.now().plusMillis(1800);
+        Task task = Task.builder().topic(topic).payload("{}", "application/json").build();
+        producer().send(DelayedRecords.encode(task, due, prefix + "delayed")).get();
+        // Due within the claim-ahead window: the scheduler claims it (and holds its record) before it is due.
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                .until(() -> claimed(task.id()));
+        assertThat(Instant.now()).as("claimed ahead of its due time").isBefore(due);
+
+        StatusStore store = new JooqStatusStore(database.dsl(), "operator");
+        assertThat(store.cancel(task.id(), "customer withdrew", Instant.now()))
+                .isEqualTo(new StatusStore.Cancellation.Cancelled());
+
+        // The record held in memory is produced anyway; the worker finds the task cancelled.
+        List<ConsumerRecord<byte[], byte[]>> produced = readAll(topic, Duration.ofSeconds(4));
+        assertThat(produced).as("the claimed record was produced at its due time").hasSize(1);
+        Thread.sleep(1000);
+        assertThat(ext.runs).as("a cancelled task never runs").isEmpty();
+        assertThat(status(task.id())).isEqualTo(TaskStatus.CANCELLED);
+        assertThat(history(task.id())).containsExactly(TaskStatus.QUEUED, TaskStatus.CANCELLED);
+        assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(task.id()))).isZero();
+    }
+
+    @Test
+    void aRescheduledTaskCancelledAfterItsClaimStaysCancelled() throws Exception {
+        String topic = kafka.createTopic("claimcancel2", 1);
+        Recorder ext = new Recorder(topic, Set.of(1));
+        worker(ext);
+        scheduler(List.of());
+        Task task = Task.builder().topic(topic).payload("{}", "application/json").build();
+        producer().send(codec.encode(task)).get();
+        // Rescheduled by 1 s: claimed at once, and queued at attempt 2 in the claim, before its record exists.
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+                .until(() -> claimed(task.id()));
+        var row = db.dsl().selectFrom(TASKS).where(TASKS.ID.eq(task.id())).fetchOne();
+        assertThat(row.getStatus()).isEqualTo(TaskStatus.QUEUED);
+        assertThat(row.getAttempt()).isEqualTo(2);
+        assertThat(row.getNextRunAt()).as("still shows when its record is produced").isNotNull();
+
+        StatusStore store = new JooqStatusStore(database.dsl(), "operator");
+        assertThat(store.cancel(task.id(), "stop", Instant.now())).isEqualTo(new StatusStore.Cancellation.Cancelled());
+
+        Thread.sleep(3000); // past the due time: attempt 2's record was produced
+        assertThat(ext.runs).extracting(r -> (int) r[0]).as("attempt 2 never runs").containsExactly(1);
+        assertThat(status(task.id())).isEqualTo(TaskStatus.CANCELLED);
+        assertThat(history(task.id())).containsExactly(TaskStatus.RUNNING, TaskStatus.RESCHEDULED, TaskStatus.QUEUED,
+                TaskStatus.CANCELLED);
+        assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(task.id()))).isZero();
+    }
+
+    @Test
+    void twoSchedulersProduceEveryDeliveryOnceAndNeverEarly() throws Exception {
+        String topic = kafka.createTopic("pair", 2);
+        int n = 3000;
+        Instant due = Instant.now().plusMillis(2500);
+        List<dev.conveyor.schema.status.StatusChange> changes = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Task task = Task.builder().topic(topic).payload("{\"n\":" + i + "}", "application/json").build();
+            // Spread over 500 ms, so that the two schedulers claim and produce interleaved.
+            changes.add(dev.conveyor.schema.status.StatusChange.scheduled(task, due.plusMillis(i % 500), Instant.now()));
+        }
+        scheduler(List.of());
+        Scheduler second = Scheduler.start(SchedulerConfig.defaults(kafka.bootstrap()).withTopicPrefix(prefix)
+                        .withGroup(TestKafka.uniqueName("sched")).withNode("scheduler-two").withBatchSize(100),
+                new Scheduler.Collaborators(database, Clock.systemUTC()));
+        closeables.add(second);
+        new JooqStatusStore(database.dsl(), "test").apply(changes);
+
+        List<ConsumerRecord<byte[], byte[]>> produced = readAll(topic, Duration.ofSeconds(5));
+        Set<String> ids = new HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : produced) {
+            ids.add(new String(r.headers().lastHeader("ce_id").value(), StandardCharsets.UTF_8));
+            assertThat(r.timestamp()).as("produced at or after its due time").isGreaterThanOrEqualTo(due.toEpochMilli());
+        }
+        assertThat(ids).hasSize(n);
+        assertThat(produced).as("each delivery produced once").hasSize(n);
+        assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TOPIC.eq(topic))).isZero();
+    }
+
+    @Test
+    void aStoppingSchedulerGivesBackWhatItClaimedAhead() throws Exception {
+        String topic = kafka.createTopic("handback", 1);
+        Scheduler s = scheduler(List.of());
+        Task task = Task.builder().topic(topic).payload("{}", "application/json").build();
+        new JooqStatusStore(database.dsl(), "test").apply(List.of(
+                dev.conveyor.schema.status.StatusChange.scheduled(task, Instant.now().plusMillis(1900), Instant.now())));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                .until(() -> claimed(task.id()));
+        s.close();
+        closeables.remove(s);
+        // Not produced, and claimable at once by the next scheduler rather than after the lease.
+        assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(task.id()))).isEqualTo(1);
+        assertThat(claimed(task.id())).isFalse();
+        scheduler(List.of());
+        assertThat(readAll(topic, Duration.ofSeconds(4))).hasSize(1);
+        assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(task.id()))).isZero();
+    }
+
     @Test
     void twoSchedulersNeverFireTheSameTimeTwice() throws Exception {
         String topic = kafka.createTopic("beats", 1);

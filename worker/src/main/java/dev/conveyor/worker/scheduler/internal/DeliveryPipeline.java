@@ -81,19 +81,26 @@ public final class DeliveryPipeline implements AutoCloseable {
         return Math.max(0, capacity - held.get());
     }
 
-    /** Adds freshly claimed rows; the caller claimed no more than {@link #room()}. */
+    /**
+     * Adds freshly claimed rows; the caller claimed no more than {@link #room()}. Rows that arrive
+     * after {@link #close} began are given back at once.
+     */
     public void add(List<Claimed> claimed) {
         if (claimed.isEmpty()) {
             return;
         }
-        held.addAndGet(claimed.size());
         lock.lock();
         try {
-            window.addAll(claimed);
-            changed.signalAll();
+            if (!stopping) {
+                held.addAndGet(claimed.size());
+                window.addAll(claimed);
+                changed.signalAll();
+                return;
+            }
         } finally {
             lock.unlock();
         }
+        deliveries.release(claimed.stream().map(Claimed::id).toList());
     }
 
     /** Waits up to {@code max} for room in the window (rows finished). */
@@ -257,10 +264,10 @@ public final class DeliveryPipeline implements AutoCloseable {
      */
     @Override
     public void close() {
-        stopping = true;
+        List<Long> unsent = new ArrayList<>();
         lock.lock();
-        List<Long> unsent = new ArrayList<>(window.size());
         try {
+            stopping = true;
             changed.signalAll();
         } finally {
             lock.unlock();

@@ -116,6 +116,45 @@ class SchedulerIT {
         return w;
     }
 
+    /** The scheduler's clock in tests that must catch a delivery between its claim and its due time. */
+    static final class TestClock extends Clock {
+        private volatile Instant frozen;
+
+        /** Stands still from now on (claims still happen: they look ahead; produces wait). */
+        void freeze() {
+            frozen = Instant.now();
+        }
+
+        /** Runs with the system clock again. */
+        void resume() {
+            frozen = null;
+        }
+
+        @Override
+        public Instant instant() {
+            Instant f = frozen;
+            return f != null ? f : Instant.now();
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
+    private Scheduler scheduler(Clock clock) {
+        Scheduler s = Scheduler.start(SchedulerConfig.defaults(kafka.bootstrap()).withTopicPrefix(prefix)
+                        .withGroup(TestKafka.uniqueName("sched")).withNode("scheduler-node"),
+                new Scheduler.Collaborators(database, clock));
+        closeables.add(s);
+        return s;
+    }
+
     private Scheduler scheduler(List<ScheduleDefinition> schedules) {
         Scheduler s = Scheduler.start(SchedulerConfig.defaults(kafka.bootstrap()).withTopicPrefix(prefix)
                         .withGroup(TestKafka.uniqueName("sched")).withNode("scheduler-node").withSchedules(schedules),
@@ -251,18 +290,21 @@ class SchedulerIT {
         String topic = kafka.createTopic("claimcancel", 1);
         Recorder ext = new Recorder(topic, Set.of());
         worker(ext);
-        scheduler(List.of());
-        Instant due = Instant.now().plusMillis(1800);
+        TestClock clock = new TestClock();
+        clock.freeze();
+        scheduler(clock);
+        Instant due = clock.instant().plusSeconds(1);
         Task task = Task.builder().topic(topic).payload("{}", "application/json").build();
         producer().send(DelayedRecords.encode(task, due, prefix + "delayed")).get();
-        // Due within the claim-ahead window: the scheduler claims it (and holds its record) before it is due.
+        // Due within the claim-ahead window: the scheduler claims it (and holds its record), and
+        // its clock does not reach the due time until the cancel is done.
         Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
                 .until(() -> claimed(task.id()));
-        assertThat(Instant.now()).as("claimed ahead of its due time").isBefore(due);
 
         StatusStore store = new JooqStatusStore(database.dsl(), "operator");
         assertThat(store.cancel(task.id(), "customer withdrew", Instant.now()))
                 .isEqualTo(new StatusStore.Cancellation.Cancelled());
+        clock.resume();
 
         // The record held in memory is produced anyway; the worker finds the task cancelled.
         List<ConsumerRecord<byte[], byte[]>> produced = readAll(topic, Duration.ofSeconds(4));
@@ -279,11 +321,17 @@ class SchedulerIT {
         String topic = kafka.createTopic("claimcancel2", 1);
         Recorder ext = new Recorder(topic, Set.of(1));
         worker(ext);
-        scheduler(List.of());
+        TestClock clock = new TestClock();
+        scheduler(clock);
         Task task = Task.builder().topic(topic).payload("{}", "application/json").build();
         producer().send(codec.encode(task)).get();
-        // Rescheduled by 1 s: claimed at once, and queued at attempt 2 in the claim, before its record exists.
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+        // Rescheduled by 1 s: the scheduler's clock stops before that second is over, so the
+        // delivery is claimed (and its task queued at attempt 2) but not produced until the cancel is done.
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2))
+                .until(() -> status(task.id()) != TaskStatus.RUNNING && status(task.id()) != null
+                        && db.dsl().fetchExists(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(task.id())));
+        clock.freeze();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
                 .until(() -> claimed(task.id()));
         var row = db.dsl().selectFrom(TASKS).where(TASKS.ID.eq(task.id())).fetchOne();
         assertThat(row.getStatus()).isEqualTo(TaskStatus.QUEUED);
@@ -292,6 +340,7 @@ class SchedulerIT {
 
         StatusStore store = new JooqStatusStore(database.dsl(), "operator");
         assertThat(store.cancel(task.id(), "stop", Instant.now())).isEqualTo(new StatusStore.Cancellation.Cancelled());
+        clock.resume();
 
         Thread.sleep(3000); // past the due time: attempt 2's record was produced
         assertThat(ext.runs).extracting(r -> (int) r[0]).as("attempt 2 never runs").containsExactly(1);
@@ -333,10 +382,15 @@ class SchedulerIT {
     @Test
     void aStoppingSchedulerGivesBackWhatItClaimedAhead() throws Exception {
         String topic = kafka.createTopic("handback", 1);
-        Scheduler s = scheduler(List.of());
+        // A scheduler whose clock stands still: it claims the delivery ahead but never reaches its due time.
+        Instant t0 = Instant.now();
+        Scheduler s = Scheduler.start(SchedulerConfig.defaults(kafka.bootstrap()).withTopicPrefix(prefix)
+                        .withGroup(TestKafka.uniqueName("sched")).withNode("frozen"),
+                new Scheduler.Collaborators(database, Clock.fixed(t0, ZoneOffset.UTC)));
+        closeables.add(s);
         Task task = Task.builder().topic(topic).payload("{}", "application/json").build();
         new JooqStatusStore(database.dsl(), "test").apply(List.of(
-                dev.conveyor.schema.status.StatusChange.scheduled(task, Instant.now().plusMillis(1900), Instant.now())));
+                dev.conveyor.schema.status.StatusChange.scheduled(task, t0.plusSeconds(1), t0)));
         Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
                 .until(() -> claimed(task.id()));
         s.close();

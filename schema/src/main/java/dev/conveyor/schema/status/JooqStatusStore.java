@@ -24,7 +24,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
 import java.time.Instant;
 import org.jooq.impl.DSL;
 import org.jooq.impl.DefaultConnectionProvider;
@@ -473,24 +472,58 @@ public final class JooqStatusStore implements StatusStore {
         });
     }
 
+    private static final String INSERT_DELIVERIES = """
+            insert into scheduled_deliveries (task_id, attempt, topic, record_key, headers, payload, due_at)
+            select u.task_id::uuid, u.attempt, u.topic, u.record_key, u.headers::jsonb, u.payload, %s
+            from unnest(?::text[], ?::int4[], ?::text[], ?::bytea[], ?::text[], ?::bytea[], ?::int8[])
+                as u(task_id, attempt, topic, record_key, headers, payload, due_us)
+            on conflict (task_id, attempt) do nothing
+            """.formatted(micros("u.due_us"));
+
+    /**
+     * The deliveries of the written changes, one statement (typed arrays, like the statements
+     * above: the delayed intake and every batch with reschedules write these).
+     */
     private static void insertDeliveries(DSLContext t, List<StatusChange> written) {
-        var insert = t.insertInto(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID, SCHEDULED_DELIVERIES.ATTEMPT,
-                SCHEDULED_DELIVERIES.TOPIC, SCHEDULED_DELIVERIES.RECORD_KEY, SCHEDULED_DELIVERIES.HEADERS,
-                SCHEDULED_DELIVERIES.PAYLOAD, SCHEDULED_DELIVERIES.DUE_AT);
-        boolean any = false;
+        int n = 0;
         for (StatusChange c : written) {
-            ScheduledDelivery d = c.delivery();
-            if (d != null) {
-                ObjectNode headers = Json.emptyObject();
-                d.headers().forEach(headers::put);
-                insert = insert.values(d.taskId(), d.attempt(), d.topic(), d.key(), JSONB.valueOf(headers.toString()),
-                        d.payload(), d.dueAt());
-                any = true;
+            if (c.delivery() != null) {
+                n++;
             }
         }
-        if (any) {
-            insert.onConflict(SCHEDULED_DELIVERIES.TASK_ID, SCHEDULED_DELIVERIES.ATTEMPT).doNothing().execute();
+        if (n == 0) {
+            return;
         }
+        String[] taskId = new String[n], topic = new String[n], headers = new String[n];
+        int[] attempt = new int[n];
+        byte[][] key = new byte[n][], payload = new byte[n][];
+        Long[] due = new Long[n];
+        int i = 0;
+        for (StatusChange c : written) {
+            ScheduledDelivery d = c.delivery();
+            if (d == null) {
+                continue;
+            }
+            ObjectNode h = Json.emptyObject();
+            d.headers().forEach(h::put);
+            taskId[i] = d.taskId().toString();
+            attempt[i] = d.attempt();
+            topic[i] = d.topic();
+            key[i] = d.key();
+            headers[i] = h.toString();
+            payload[i] = d.payload();
+            due[i] = micros(d.dueAt());
+            i++;
+        }
+        Object[] params = {taskId, attempt, topic, key, headers, payload, due};
+        t.connection(conn -> {
+            try (PreparedStatement ps = conn.prepareStatement(INSERT_DELIVERIES)) {
+                for (int p = 0; p < params.length; p++) {
+                    ps.setObject(p + 1, params[p]);
+                }
+                ps.executeUpdate();
+            }
+        });
     }
 
     private static final String INSERT_OUTBOX = """

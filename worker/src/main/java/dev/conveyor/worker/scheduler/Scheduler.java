@@ -5,6 +5,7 @@ import dev.conveyor.schema.kafka.KafkaClients;
 import dev.conveyor.schema.status.JooqStatusStore;
 import dev.conveyor.worker.scheduler.internal.DelayedIntake;
 import dev.conveyor.worker.scheduler.internal.Deliveries;
+import dev.conveyor.worker.scheduler.internal.DeliveryPipeline;
 import dev.conveyor.worker.scheduler.internal.DueListener;
 import dev.conveyor.worker.scheduler.internal.RecurringFires;
 import dev.conveyor.worker.outbound.internal.OutboxDelivery;
@@ -25,10 +26,15 @@ import org.slf4j.LoggerFactory;
  * fires recurring schedules. Nothing per pending delivery is held in memory: the queue is the
  * {@code scheduled_deliveries} table, so a million pending deliveries cost the JVM nothing.
  *
- * <p>It sleeps until the earliest due time it knows of, and is woken early by PostgreSQL
- * LISTEN/NOTIFY when an earlier delivery is inserted; a bounded safety poll
- * ({@code scheduler.safety-poll}) covers a missed notification. Any number of schedulers may run
- * on the same tables: claims use {@code FOR UPDATE SKIP LOCKED}.
+ * <p>Deliveries are claimed {@link #CLAIM_AHEAD} before they are due, under a lease
+ * ({@code claimed_by}, {@code claimed_until}), with their tasks queued at the new attempt; a sender
+ * thread produces each record at its due time (never earlier) and a finisher deletes the rows after
+ * Kafka acknowledged them, so no database work sits between a due time and its produce. At most
+ * {@link #CLAIM_AHEAD_BATCHES} batches are held in memory. The loop sleeps until the earliest
+ * claimable due time minus the claim-ahead window, and is woken early by PostgreSQL LISTEN/NOTIFY
+ * when a delivery is inserted; a bounded safety poll ({@code scheduler.safety-poll}) covers a
+ * missed notification and the end of a dead scheduler's leases. Any number of schedulers may run
+ * on the same tables: claims use {@code FOR UPDATE SKIP LOCKED} and respect each other's leases.
  *
  * <p>It also delivers the {@code outbox} (callbacks and notifications of terminal statuses) on a
  * thread of its own, {@code conveyor-outbox}, so a slow receiver never delays a redelivery.
@@ -73,11 +79,22 @@ public final class Scheduler implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong backlog = new java.util.concurrent.atomic.AtomicLong();
     private static final Duration BACKLOG_REFRESH = Duration.ofSeconds(10);
     private long backlogRefreshedAt;
-    /** Parallel delivery transactions during a burst (each holds one connection while it runs). */
-    static final int DELIVERY_THREADS = 3;
-    private final java.util.concurrent.ExecutorService deliveryPool =
-            java.util.concurrent.Executors.newFixedThreadPool(DELIVERY_THREADS,
-                    Thread.ofPlatform().daemon().name("conveyor-delivery-", 0).factory());
+    private final DeliveryPipeline pipeline;
+    /** Parallel claim transactions during a burst (each holds one connection while it runs). */
+    static final int CLAIM_THREADS = 3;
+    private final java.util.concurrent.ExecutorService claimPool =
+            java.util.concurrent.Executors.newFixedThreadPool(CLAIM_THREADS,
+                    Thread.ofPlatform().daemon().name("conveyor-delivery-claim-", 0).factory());
+    /** Most deliveries claimed ahead at once: {@value #CLAIM_AHEAD_BATCHES} batches. */
+    static final int CLAIM_AHEAD_BATCHES = 10;
+
+    /**
+     * How far ahead of their due time deliveries are claimed (and their tasks queued): the
+     * database work of a delivery happens in this window, so that producing it at its due time is
+     * all that is left to do then.
+     */
+    static final Duration CLAIM_AHEAD = Duration.ofSeconds(2);
+    private static final Duration MIN_WAIT = Duration.ofMillis(5);
 
     private Scheduler(SchedulerConfig config, Collaborators c, Runnable afterProduce) {
         this.config = config;
@@ -96,6 +113,7 @@ public final class Scheduler implements AutoCloseable {
         this.database = c.database();
         this.deliveries = new Deliveries(c.database().dsl(), producer, config.node(), config.batchSize(), afterProduce,
                 lateness);
+        this.pipeline = new DeliveryPipeline(deliveries, clock, claimAheadCapacity(config));
         this.fires = new RecurringFires(c.database().dsl(), producer);
         this.listener = new DueListener(c.database().dataSource(), c.database().config().schema());
         this.intake = new DelayedIntake(new KafkaConsumer<>(consumerProperties(config)), producer,
@@ -114,14 +132,17 @@ public final class Scheduler implements AutoCloseable {
      */
     public static Scheduler start(SchedulerConfig config, Collaborators collaborators) {
         Scheduler s = new Scheduler(config, collaborators, () -> {});
+        s.pipeline.start();
         s.loopThread.start();
         s.intakeThread.start();
         s.outboxThread.start();
         if (config.outbound().callbacks().secret() == null) {
             log.warn("callbacks.secret is not set: callbacks and notifications are sent unsigned");
         }
-        log.info("Scheduler started: node={} group={} batch-size={} safety-poll={} schedules={} outbound={}",
-                config.node(), config.group(), config.batchSize(), config.safetyPoll(),
+        log.info("Scheduler started: node={} group={} batch-size={} safety-poll={} claim-ahead={} (at most {} "
+                        + "deliveries, lease {} past that) schedules={} outbound={}",
+                config.node(), config.group(), config.batchSize(), config.safetyPoll(), CLAIM_AHEAD,
+                claimAheadCapacity(config), Deliveries.LEASE,
                 config.schedules().stream().map(ScheduleDefinition::name).toList(), config.outbound().describe());
         return s;
     }
@@ -139,18 +160,29 @@ public final class Scheduler implements AutoCloseable {
         long errorDelayMs = 100;
         while (!stopping) {
             try {
-                deliverAllDue();
+                Instant now = clock.instant();
+                boolean more = claimAhead(now);
                 fires.fireDue(clock.instant());
                 refreshBacklog();
-                Instant next = earliest(deliveries.earliestDue(), fires.earliestFire());
+                if (more) {
+                    // The window is full: claim again as soon as deliveries leave it.
+                    pipeline.awaitRoom(config.safetyPoll());
+                    continue;
+                }
+                now = clock.instant();
+                Instant claimable = deliveries.earliestClaimable(now);
+                Instant next = earliest(claimable == null ? null : claimable.minus(CLAIM_AHEAD), fires.earliestFire());
                 Duration wait = config.safetyPoll();
                 if (next != null) {
-                    Duration untilNext = Duration.between(clock.instant(), next);
+                    Duration untilNext = Duration.between(now, next);
                     wait = untilNext.compareTo(wait) < 0 ? untilNext : wait;
                 }
-                if (!wait.isNegative() && !wait.isZero()) {
-                    listener.await(wait);
+                // A claimable row inside the window that the last claim did not get is being claimed
+                // by another scheduler (SKIP LOCKED passed it over): look again shortly, do not spin.
+                if (wait.compareTo(MIN_WAIT) < 0) {
+                    wait = MIN_WAIT;
                 }
+                listener.await(wait);
                 errorDelayMs = 100;
             } catch (RuntimeException e) {
                 if (stopping) {
@@ -164,34 +196,61 @@ public final class Scheduler implements AutoCloseable {
                     break;
                 }
                 errorDelayMs = Math.min(5_000, errorDelayMs * 2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
         }
     }
 
     /**
-     * Delivers everything due now, with {@link #DELIVERY_THREADS} transactions in parallel while
-     * batches come back full (a burst): SKIP LOCKED hands each a different set of rows.
+     * Claims every delivery due within {@link #CLAIM_AHEAD} that fits in the window and hands them
+     * to the pipeline, which produces each at its due time. One claim transaction at a time while
+     * claims come back short; while they come back full (a burst), {@link #CLAIM_THREADS} claim
+     * transactions in parallel, which SKIP LOCKED gives different rows.
+     *
+     * @return true when the window filled up before the claimable rows ran out
      */
-    private void deliverAllDue() {
-        boolean burst = deliveries.deliverDue(clock.instant()) == config.batchSize();
+    private boolean claimAhead(Instant now) {
+        int limit = Math.min(pipeline.room(), config.batchSize());
+        if (limit == 0) {
+            return true;
+        }
+        List<Deliveries.Claimed> first = deliveries.claim(now, now.plus(CLAIM_AHEAD), limit);
+        pipeline.add(first);
+        boolean burst = first.size() == limit;
         while (burst && !stopping) {
-            Instant now = clock.instant();
-            List<java.util.concurrent.Future<Integer>> batches = new java.util.ArrayList<>();
-            for (int i = 0; i < DELIVERY_THREADS; i++) {
-                batches.add(deliveryPool.submit(() -> deliveries.deliverDue(now)));
+            int room = pipeline.room();
+            if (room == 0) {
+                return true;
+            }
+            int each = Math.max(1, Math.min(config.batchSize(), room / CLAIM_THREADS));
+            Instant at = clock.instant();
+            List<java.util.concurrent.Future<Integer>> claims = new java.util.ArrayList<>(CLAIM_THREADS);
+            for (int i = 0; i < CLAIM_THREADS && i * each < room; i++) {
+                claims.add(claimPool.submit(() -> {
+                    List<Deliveries.Claimed> claimed = deliveries.claim(at, at.plus(CLAIM_AHEAD), each);
+                    pipeline.add(claimed);
+                    return claimed.size();
+                }));
             }
             burst = false;
-            for (var batch : batches) {
+            for (var claim : claims) {
                 try {
-                    burst |= batch.get() == config.batchSize();
+                    burst |= claim.get() == each;
                 } catch (java.util.concurrent.ExecutionException e) {
                     throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return;
+                    return false;
                 }
             }
         }
+        return false;
+    }
+
+    static int claimAheadCapacity(SchedulerConfig config) {
+        return config.batchSize() * CLAIM_AHEAD_BATCHES;
     }
 
     private static Instant earliest(Instant a, Instant b) {
@@ -206,11 +265,14 @@ public final class Scheduler implements AutoCloseable {
         stopping = true;
         intake.stop();
         outbox.close();
+        // Stop producing first: deliveries claimed ahead and not due yet are given back at once
+        // (claimable by any scheduler), rather than produced or left to their lease.
+        pipeline.close();
         join(loopThread);
+        claimPool.shutdown();
         join(intakeThread);
         join(outboxThread);
         outbox.release();
-        deliveryPool.shutdown();
         listener.close();
         producer.close(Duration.ofSeconds(10));
         log.info("Scheduler stopped: node={}", config.node());

@@ -15,7 +15,8 @@ import dev.conveyor.worker.outbound.OutboundSettings;
  *     {@code <prefix>delayed} and writes {@code <prefix>dlq} and {@code <prefix>trace}
  * @param group consumer group of the delayed-topic intake ({@code scheduler.group}, default {@code conveyor-scheduler})
  * @param node name of this node in {@code task_transitions.node}
- * @param batchSize most deliveries produced per transaction ({@code scheduler.batch-size}, default 1000)
+ * @param batchSize most deliveries claimed per transaction ({@code scheduler.batch-size}, default 1000); at most ten
+ *     batches are claimed ahead of their due time at once
  * @param safetyPoll longest sleep without a notification ({@code scheduler.safety-poll}, default 2 s):
  *     covers a missed LISTEN/NOTIFY wake-up
  * @param schedules recurring schedules to upsert at start ({@code schedules})

@@ -116,6 +116,45 @@ class SchedulerIT {
         return w;
     }
 
+    /** The scheduler's clock in tests that must catch a delivery between its claim and its due time. */
+    static final class TestClock extends Clock {
+        private volatile Instant frozen;
+
+        /** Stands still from now on (claims still happen: they look ahead; produces wait). */
+        void freeze() {
+            frozen = Instant.now();
+        }
+
+        /** Runs with the system clock again. */
+        void resume() {
+            frozen = null;
+        }
+
+        @Override
+        public Instant instant() {
+            Instant f = frozen;
+            return f != null ? f : Instant.now();
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
+    private Scheduler scheduler(Clock clock) {
+        Scheduler s = Scheduler.start(SchedulerConfig.defaults(kafka.bootstrap()).withTopicPrefix(prefix)
+                        .withGroup(TestKafka.uniqueName("sched")).withNode("scheduler-node"),
+                new Scheduler.Collaborators(database, clock));
+        closeables.add(s);
+        return s;
+    }
+
     private Scheduler scheduler(List<ScheduleDefinition> schedules) {
         Scheduler s = Scheduler.start(SchedulerConfig.defaults(kafka.bootstrap()).withTopicPrefix(prefix)
                         .withGroup(TestKafka.uniqueName("sched")).withNode("scheduler-node").withSchedules(schedules),
@@ -178,14 +217,16 @@ class SchedulerIT {
         try {
             dying.deliverDue(Instant.now());
         } catch (IllegalStateException expected) {
-            // The transaction rolled back: the row is still there.
+            // The row was never deleted: it is still there, claimed by the dead scheduler.
         }
         assertThat(crashed).isTrue();
         assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES)).isEqualTo(1);
 
-        // A healthy scheduler delivers the row again: the task gets the same attempt twice.
+        // Another scheduler cannot take it while the dead one's lease lasts...
         Deliveries healthy = new Deliveries(database.dsl(), producer, "healthy", 100, () -> {});
-        assertThat(healthy.deliverDue(Instant.now())).isEqualTo(1);
+        assertThat(healthy.deliverDue(Instant.now())).isZero();
+        // ...and delivers it again once the lease is over: the task gets the same attempt twice.
+        assertThat(healthy.deliverDue(Instant.now().plus(Deliveries.LEASE).plusSeconds(1))).isEqualTo(1);
         assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES)).isZero();
 
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> status(task.id()) == TaskStatus.DONE);
@@ -237,6 +278,129 @@ class SchedulerIT {
         assertThat(ext.runs).isEmpty();
         assertThat(status(task.id())).isEqualTo(TaskStatus.CANCELLED);
         assertThat(history(task.id())).containsExactly(TaskStatus.QUEUED, TaskStatus.CANCELLED);
+    }
+
+    private boolean claimed(UUID taskId) {
+        return db.dsl().fetchExists(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(taskId)
+                .and(SCHEDULED_DELIVERIES.CLAIMED_BY.isNotNull()));
+    }
+
+    @Test
+    void aFutureDatedTaskCancelledAfterItsClaimDoesNotRun() throws Exception {
+        String topic = kafka.createTopic("claimcancel", 1);
+        Recorder ext = new Recorder(topic, Set.of());
+        worker(ext);
+        TestClock clock = new TestClock();
+        clock.freeze();
+        scheduler(clock);
+        Instant due = clock.instant().plusSeconds(1);
+        Task task = Task.builder().topic(topic).payload("{}", "application/json").build();
+        producer().send(DelayedRecords.encode(task, due, prefix + "delayed")).get();
+        // Due within the claim-ahead window: the scheduler claims it (and holds its record), and
+        // its clock does not reach the due time until the cancel is done.
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                .until(() -> claimed(task.id()));
+
+        StatusStore store = new JooqStatusStore(database.dsl(), "operator");
+        assertThat(store.cancel(task.id(), "customer withdrew", Instant.now()))
+                .isEqualTo(new StatusStore.Cancellation.Cancelled());
+        clock.resume();
+
+        // The record held in memory is produced anyway; the worker finds the task cancelled.
+        List<ConsumerRecord<byte[], byte[]>> produced = readAll(topic, Duration.ofSeconds(4));
+        assertThat(produced).as("the claimed record was produced at its due time").hasSize(1);
+        Thread.sleep(1000);
+        assertThat(ext.runs).as("a cancelled task never runs").isEmpty();
+        assertThat(status(task.id())).isEqualTo(TaskStatus.CANCELLED);
+        assertThat(history(task.id())).containsExactly(TaskStatus.QUEUED, TaskStatus.CANCELLED);
+        assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(task.id()))).isZero();
+    }
+
+    @Test
+    void aRescheduledTaskCancelledAfterItsClaimStaysCancelled() throws Exception {
+        String topic = kafka.createTopic("claimcancel2", 1);
+        Recorder ext = new Recorder(topic, Set.of(1));
+        worker(ext);
+        TestClock clock = new TestClock();
+        scheduler(clock);
+        Task task = Task.builder().topic(topic).payload("{}", "application/json").build();
+        producer().send(codec.encode(task)).get();
+        // Rescheduled by 1 s: the scheduler's clock stops before that second is over, so the
+        // delivery is claimed (and its task queued at attempt 2) but not produced until the cancel is done.
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2))
+                .until(() -> status(task.id()) != TaskStatus.RUNNING && status(task.id()) != null
+                        && db.dsl().fetchExists(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(task.id())));
+        clock.freeze();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                .until(() -> claimed(task.id()));
+        var row = db.dsl().selectFrom(TASKS).where(TASKS.ID.eq(task.id())).fetchOne();
+        assertThat(row.getStatus()).isEqualTo(TaskStatus.QUEUED);
+        assertThat(row.getAttempt()).isEqualTo(2);
+        assertThat(row.getNextRunAt()).as("still shows when its record is produced").isNotNull();
+
+        StatusStore store = new JooqStatusStore(database.dsl(), "operator");
+        assertThat(store.cancel(task.id(), "stop", Instant.now())).isEqualTo(new StatusStore.Cancellation.Cancelled());
+        clock.resume();
+
+        Thread.sleep(3000); // past the due time: attempt 2's record was produced
+        assertThat(ext.runs).extracting(r -> (int) r[0]).as("attempt 2 never runs").containsExactly(1);
+        assertThat(status(task.id())).isEqualTo(TaskStatus.CANCELLED);
+        assertThat(history(task.id())).containsExactly(TaskStatus.RUNNING, TaskStatus.RESCHEDULED, TaskStatus.QUEUED,
+                TaskStatus.CANCELLED);
+        assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(task.id()))).isZero();
+    }
+
+    @Test
+    void twoSchedulersProduceEveryDeliveryOnceAndNeverEarly() throws Exception {
+        String topic = kafka.createTopic("pair", 2);
+        int n = 3000;
+        Instant due = Instant.now().plusMillis(2500);
+        List<dev.conveyor.schema.status.StatusChange> changes = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Task task = Task.builder().topic(topic).payload("{\"n\":" + i + "}", "application/json").build();
+            // Spread over 500 ms, so that the two schedulers claim and produce interleaved.
+            changes.add(dev.conveyor.schema.status.StatusChange.scheduled(task, due.plusMillis(i % 500), Instant.now()));
+        }
+        scheduler(List.of());
+        Scheduler second = Scheduler.start(SchedulerConfig.defaults(kafka.bootstrap()).withTopicPrefix(prefix)
+                        .withGroup(TestKafka.uniqueName("sched")).withNode("scheduler-two").withBatchSize(100),
+                new Scheduler.Collaborators(database, Clock.systemUTC()));
+        closeables.add(second);
+        new JooqStatusStore(database.dsl(), "test").apply(changes);
+
+        List<ConsumerRecord<byte[], byte[]>> produced = readAll(topic, Duration.ofSeconds(5));
+        Set<String> ids = new HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : produced) {
+            ids.add(new String(r.headers().lastHeader("ce_id").value(), StandardCharsets.UTF_8));
+            assertThat(r.timestamp()).as("produced at or after its due time").isGreaterThanOrEqualTo(due.toEpochMilli());
+        }
+        assertThat(ids).hasSize(n);
+        assertThat(produced).as("each delivery produced once").hasSize(n);
+        assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TOPIC.eq(topic))).isZero();
+    }
+
+    @Test
+    void aStoppingSchedulerGivesBackWhatItClaimedAhead() throws Exception {
+        String topic = kafka.createTopic("handback", 1);
+        // A scheduler whose clock stands still: it claims the delivery ahead but never reaches its due time.
+        Instant t0 = Instant.now();
+        Scheduler s = Scheduler.start(SchedulerConfig.defaults(kafka.bootstrap()).withTopicPrefix(prefix)
+                        .withGroup(TestKafka.uniqueName("sched")).withNode("frozen"),
+                new Scheduler.Collaborators(database, Clock.fixed(t0, ZoneOffset.UTC)));
+        closeables.add(s);
+        Task task = Task.builder().topic(topic).payload("{}", "application/json").build();
+        new JooqStatusStore(database.dsl(), "test").apply(List.of(
+                dev.conveyor.schema.status.StatusChange.scheduled(task, t0.plusSeconds(1), t0)));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                .until(() -> claimed(task.id()));
+        s.close();
+        closeables.remove(s);
+        // Not produced, and claimable at once by the next scheduler rather than after the lease.
+        assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(task.id()))).isEqualTo(1);
+        assertThat(claimed(task.id())).isFalse();
+        scheduler(List.of());
+        assertThat(readAll(topic, Duration.ofSeconds(4))).hasSize(1);
+        assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(task.id()))).isZero();
     }
 
     @Test

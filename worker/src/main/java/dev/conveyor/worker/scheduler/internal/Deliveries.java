@@ -1,20 +1,25 @@
 package dev.conveyor.worker.scheduler.internal;
 
 import static dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES;
-import static dev.conveyor.schema.db.jooq.Tables.TASKS;
-import static dev.conveyor.schema.db.jooq.Tables.TASK_TRANSITIONS;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.conveyor.schema.TaskStatus;
-import dev.conveyor.schema.db.jooq.tables.records.ScheduledDeliveriesRecord;
 import dev.conveyor.schema.json.Json;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -23,26 +28,46 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.jooq.DSLContext;
-import org.jooq.Field;
-import org.jooq.Record2;
-import org.jooq.Row2;
-import org.jooq.Table;
 import org.jooq.impl.DSL;
 
 /**
- * Moves due rows of {@code scheduled_deliveries} to Kafka, one batch per transaction:
+ * The database side of delivering {@code scheduled_deliveries}: rows are <em>claimed ahead</em> of
+ * their due time under a lease, produced when due (by {@link DeliveryPipeline}, or at once by
+ * {@link #deliverDue}), and deleted after Kafka acknowledged them.
+ *
  * <ol>
- *   <li>claim up to a batch of due rows {@code FOR UPDATE SKIP LOCKED} (other schedulers skip them);</li>
- *   <li>mark the tasks {@code queued} with their new attempt (guarded: only a task still
- *       {@code rescheduled} at the previous attempt moves) and record the transitions, locking
- *       the task rows in primary-key order;</li>
- *   <li>produce every record (pipelined) and wait for Kafka's acknowledgements;</li>
- *   <li>delete the rows and commit.</li>
+ *   <li>{@link #claim}: one short transaction takes up to a batch of rows due before a horizon
+ *       that nobody holds ({@code claimed_until} null or past), {@code FOR UPDATE SKIP LOCKED} so
+ *       concurrent schedulers take different rows, and stamps them {@code claimed_by} /
+ *       {@code claimed_until} (the lease). In the same transaction the rescheduled tasks among them
+ *       become {@code queued} at the delivered attempt with a {@code rescheduled → queued}
+ *       transition, keeping {@code next_run_at} (the due time): "queued with a next run time" is
+ *       how a future-dated task waits too. Doing this before the record exists means a worker
+ *       always finds the row at the new attempt, so the history stays in order and the worker and
+ *       the scheduler never write the same rows at the same time.</li>
+ *   <li>The records are produced when due (never earlier), pipelined.</li>
+ *   <li>{@link #finish}: after Kafka acknowledged them, the rows are deleted, many batches per
+ *       statement, off the produce path.</li>
  * </ol>
- * A crash anywhere before the commit rolls the claim back, so the rows are delivered again:
- * a record may be produced twice, never lost; the worker's (task id, attempt) dedupe runs it once.
+ *
+ * <p>Recovery: a scheduler that dies after claiming leaves its rows claimed until the lease ends;
+ * then any scheduler claims and produces them again. Nothing is lost (a row is only deleted after
+ * its record was acknowledged); a record may be produced twice, and the worker's (task id, attempt)
+ * dedupe runs it once. The tasks are already {@code queued} at the new attempt, so the second
+ * claim changes nothing there. A task cancelled while its record was claimed ahead stays
+ * cancelled: the cancel deletes the row, and the worker does not run a record whose task is
+ * terminal; the requeue is guarded ({@code status = 'rescheduled'}), so it never moves a
+ * cancelled or finished task back.
  */
 public final class Deliveries {
+
+    /**
+     * How long past the claim horizon a claim stays valid. A live scheduler produces a claimed
+     * row at its due time, at most the claim-ahead window after claiming, so this is the room it
+     * has for a slow produce before another scheduler may take the row over; it is also how late
+     * the rows of a crashed scheduler are delivered, at worst.
+     */
+    public static final Duration LEASE = Duration.ofSeconds(15);
 
     private final DSLContext dsl;
     private final Producer<byte[], byte[]> producer;
@@ -52,8 +77,8 @@ public final class Deliveries {
     private final io.micrometer.core.instrument.Timer lateness;
 
     /**
-     * @param afterProduce called after the batch was acknowledged by Kafka and before the database
-     *     commit: a fault-injection point for tests (throwing there is a crash at the worst moment)
+     * @param afterProduce called after records were acknowledged by Kafka and before their rows are
+     *     deleted: a fault-injection point for tests (throwing there is a crash at the worst moment)
      */
     public Deliveries(DSLContext dsl, Producer<byte[], byte[]> producer, String node, int batchSize,
             Runnable afterProduce) {
@@ -71,48 +96,49 @@ public final class Deliveries {
         this.lateness = lateness;
     }
 
-    /** Delivers one batch of rows due at {@code now}; returns how many were delivered. */
+    /**
+     * One claimed row, ready to produce: the record is built at claim time, so producing it at the
+     * due time costs no decoding.
+     *
+     * @param id the row's id
+     * @param dueAt when it must be produced, not earlier
+     * @param claimedUntil end of this scheduler's lease on it: not produced after that (another
+     *     scheduler may have taken it over)
+     */
+    public record Claimed(long id, UUID taskId, int attempt, Instant dueAt, Instant claimedUntil,
+            ProducerRecord<byte[], byte[]> record) {}
+
+    int batchSize() {
+        return batchSize;
+    }
+
+    Producer<byte[], byte[]> producer() {
+        return producer;
+    }
+
+    void afterProduce() {
+        afterProduce.run();
+    }
+
+    void recordLateness(Instant dueAt, Instant acked) {
+        if (lateness != null) {
+            lateness.record(Duration.between(dueAt, acked));
+        }
+    }
+
+    /**
+     * Delivers, now, one batch of rows due at {@code now} (claim, produce, wait for Kafka, delete);
+     * returns how many were delivered. The running scheduler uses {@link DeliveryPipeline} instead;
+     * this is the same steps in one call, for tests and tools.
+     */
     public int deliverDue(Instant now) {
-        return dsl.transactionResult(tx -> {
-            DSLContext t = tx.dsl();
-            List<ScheduledDeliveriesRecord> due = t.selectFrom(SCHEDULED_DELIVERIES)
-                    .where(SCHEDULED_DELIVERIES.DUE_AT.le(now))
-                    .orderBy(SCHEDULED_DELIVERIES.DUE_AT)
-                    .limit(batchSize)
-                    .forUpdate()
-                    .skipLocked()
-                    .fetch();
-            if (due.isEmpty()) {
-                return 0;
-            }
-            // Queue the tasks before their records exist: a worker picking a record up at once then
-            // finds the row already at the new attempt and merely waits for this commit, instead of
-            // both sides locking the same task rows in opposite orders (a deadlock).
-            markQueued(t, due, now);
-            produceAll(due);
-            if (lateness != null) {
-                Instant acked = Instant.now();
-                for (ScheduledDeliveriesRecord d : due) {
-                    lateness.record(Duration.between(d.getDueAt(), acked));
-                }
-            }
-            afterProduce.run();
-            t.deleteFrom(SCHEDULED_DELIVERIES)
-                    .where(SCHEDULED_DELIVERIES.ID.in(due.stream().map(ScheduledDeliveriesRecord::getId).toList()))
-                    .execute();
-            return due.size();
-        });
-    }
-
-    /** The earliest due time of any pending delivery, or null when there is none. */
-    public Instant earliestDue() {
-        return dsl.select(DSL.min(SCHEDULED_DELIVERIES.DUE_AT)).from(SCHEDULED_DELIVERIES).fetchOne().value1();
-    }
-
-    private void produceAll(List<ScheduledDeliveriesRecord> due) {
+        List<Claimed> due = claim(now, now, batchSize);
+        if (due.isEmpty()) {
+            return 0;
+        }
         List<Future<RecordMetadata>> sends = new ArrayList<>(due.size());
-        for (ScheduledDeliveriesRecord d : due) {
-            sends.add(producer.send(toRecord(d)));
+        for (Claimed c : due) {
+            sends.add(producer.send(c.record()));
         }
         for (Future<RecordMetadata> send : sends) {
             try {
@@ -125,64 +151,207 @@ public final class Deliveries {
                         e.getCause());
             }
         }
+        Instant acked = Instant.now();
+        for (Claimed c : due) {
+            recordLateness(c.dueAt(), acked);
+        }
+        afterProduce.run();
+        finish(due.stream().map(Claimed::id).toList(), List.of());
+        return due.size();
     }
 
-    static ProducerRecord<byte[], byte[]> toRecord(ScheduledDeliveriesRecord d) {
+    /** The earliest due time of any pending delivery, or null when there is none. */
+    public Instant earliestDue() {
+        return dsl.select(DSL.min(SCHEDULED_DELIVERIES.DUE_AT)).from(SCHEDULED_DELIVERIES).fetchOne().value1();
+    }
+
+    /**
+     * The earliest due time of a delivery that can be claimed at {@code now} (nobody holds it, or
+     * its lease ended), or null when there is none.
+     */
+    public Instant earliestClaimable(Instant now) {
+        return dsl.select(DSL.min(SCHEDULED_DELIVERIES.DUE_AT)).from(SCHEDULED_DELIVERIES)
+                .where(SCHEDULED_DELIVERIES.CLAIMED_UNTIL.isNull().or(SCHEDULED_DELIVERIES.CLAIMED_UNTIL.lt(now)))
+                .fetchOne().value1();
+    }
+
+    private static final String CLAIM = """
+            with picked as (
+                select id from scheduled_deliveries
+                where due_at <= ? and (claimed_until is null or claimed_until < ?)
+                order by due_at
+                limit ?
+                for update skip locked)
+            update scheduled_deliveries d set claimed_by = ?, claimed_until = ?
+            from picked where d.id = picked.id
+            returning d.id, d.task_id, d.attempt, d.topic, d.record_key, d.headers::text, d.payload, d.due_at
+            """;
+
+    /**
+     * Locks, in primary-key order (the order every status writer uses), the tasks waiting to be
+     * redelivered, skipping any that another transaction holds right now (an operator cancelling
+     * it): those are left as they are rather than waited for.
+     */
+    private static final String LOCK_RESCHEDULED = """
+            select id from tasks where id = any(?::uuid[]) and status = 'rescheduled'
+            order by id for update skip locked
+            """;
+
+    /**
+     * Queues the locked tasks at the delivered attempt, with their transition. Guarded, so a task
+     * that is no longer {@code rescheduled} at the previous attempt is left alone.
+     */
+    private static final String REQUEUE = """
+            with requeued as (
+                update tasks t set status = 'queued', attempt = u.attempt, updated_at = ?
+                from unnest(?::uuid[], ?::int4[]) as u(id, attempt)
+                where t.id = u.id and t.status = 'rescheduled' and t.attempt = u.attempt - 1
+                returning t.id, t.attempt)
+            insert into task_transitions (task_id, from_status, to_status, at, attempt, reason, node)
+            select id, 'rescheduled', 'queued', ?, attempt, 'redelivered', ? from requeued
+            """;
+
+    /**
+     * Claims up to {@code limit} rows due at or before {@code horizon} that nobody holds at
+     * {@code now}, under a lease until {@code horizon + }{@link #LEASE}, and queues their
+     * rescheduled tasks at the delivered attempt; all in one transaction. Returns them by due time.
+     *
+     * <p>The tasks are queued here, before their records exist, rather than after the produce:
+     * then a worker never finds a record's task still {@code rescheduled}, and the scheduler never
+     * writes task rows that the workers are writing at the same moment (a requeue after the produce
+     * made the workers' status writes wait behind it, in measurements).
+     *
+     * <p>A task row that another transaction holds right now (an operator cancelling it) is left
+     * as it is rather than waited for: its record is still produced when due, and the worker
+     * either finds it cancelled (and does not run it) or still {@code rescheduled} at the previous
+     * attempt (and runs it).
+     */
+    public List<Claimed> claim(Instant now, Instant horizon, int limit) {
+        if (limit <= 0) {
+            return List.of();
+        }
+        Instant claimedUntil = horizon.plus(LEASE);
+        List<Claimed> claimed = dsl.transactionResult(tx -> tx.dsl().connectionResult(conn -> {
+            List<Claimed> rows = claimRows(conn, now, horizon, limit, claimedUntil);
+            if (!rows.isEmpty()) {
+                requeue(conn, rows, now);
+            }
+            return rows;
+        }));
+        claimed.sort(Comparator.comparing(Claimed::dueAt).thenComparingLong(Claimed::id));
+        return claimed;
+    }
+
+    private List<Claimed> claimRows(Connection conn, Instant now, Instant horizon, int limit, Instant claimedUntil)
+            throws SQLException {
+        List<Claimed> rows = new ArrayList<>(Math.min(limit, 1024));
+        try (PreparedStatement ps = conn.prepareStatement(CLAIM)) {
+            ps.setObject(1, utc(horizon));
+            ps.setObject(2, utc(now));
+            ps.setInt(3, limit);
+            ps.setString(4, node);
+            ps.setObject(5, utc(claimedUntil));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    UUID taskId = rs.getObject(2, UUID.class);
+                    int attempt = rs.getInt(3);
+                    Instant due = rs.getObject(8, OffsetDateTime.class).toInstant();
+                    ProducerRecord<byte[], byte[]> record = toRecord(rs.getString(4), rs.getBytes(5),
+                            rs.getString(6), rs.getBytes(7));
+                    rows.add(new Claimed(rs.getLong(1), taskId, attempt, due, claimedUntil, record));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private void requeue(Connection conn, List<Claimed> rows, Instant now) throws SQLException {
+        UUID[] ids = new UUID[rows.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = rows.get(i).taskId();
+        }
+        Set<UUID> locked = new HashSet<>();
+        try (PreparedStatement ps = conn.prepareStatement(LOCK_RESCHEDULED)) {
+            ps.setObject(1, ids);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    locked.add(rs.getObject(1, UUID.class));
+                }
+            }
+        }
+        if (locked.isEmpty()) {
+            return;
+        }
+        List<UUID> requeueIds = new ArrayList<>(locked.size());
+        List<Integer> attempts = new ArrayList<>(locked.size());
+        for (Claimed c : rows) {
+            if (locked.contains(c.taskId())) {
+                requeueIds.add(c.taskId());
+                attempts.add(c.attempt());
+            }
+        }
+        try (PreparedStatement ps = conn.prepareStatement(REQUEUE)) {
+            OffsetDateTime at = utc(now);
+            ps.setObject(1, at);
+            ps.setObject(2, requeueIds.toArray(UUID[]::new));
+            ps.setObject(3, attempts.toArray(Integer[]::new));
+            ps.setObject(4, at);
+            ps.setString(5, node);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Deletes the rows whose records Kafka acknowledged, and gives up this scheduler's claim on the
+     * rows whose records could not be produced (any scheduler claims them again at once); one
+     * transaction. Deleting by id is safe whoever holds the row now: its record was acknowledged.
+     */
+    public void finish(List<Long> acknowledged, List<Long> failed) {
+        if (acknowledged.isEmpty() && failed.isEmpty()) {
+            return;
+        }
+        dsl.transaction(tx -> tx.dsl().connection(conn -> {
+            if (!acknowledged.isEmpty()) {
+                Long[] ids = acknowledged.toArray(Long[]::new);
+                try (PreparedStatement ps = conn.prepareStatement(
+                        "delete from scheduled_deliveries where id = any(?::int8[])")) {
+                    ps.setObject(1, ids);
+                    ps.executeUpdate();
+                }
+            }
+            if (!failed.isEmpty()) {
+                release(conn, failed);
+            }
+        }));
+    }
+
+    /** Gives up this scheduler's claim on rows it will not produce (stopping, or a failed send). */
+    public void release(List<Long> ids) {
+        if (!ids.isEmpty()) {
+            dsl.connection(conn -> release(conn, ids));
+        }
+    }
+
+    private void release(Connection conn, List<Long> ids) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("update scheduled_deliveries set claimed_by = null, "
+                + "claimed_until = null where id = any(?::int8[]) and claimed_by = ?")) {
+            ps.setObject(1, ids.toArray(Long[]::new));
+            ps.setString(2, node);
+            ps.executeUpdate();
+        }
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+    }
+
+    static ProducerRecord<byte[], byte[]> toRecord(String topic, byte[] key, String headersJson, byte[] payload) {
         RecordHeaders headers = new RecordHeaders();
-        JsonNode json = Json.parse(d.getHeaders().data().getBytes(StandardCharsets.UTF_8));
+        JsonNode json = Json.parse(headersJson.getBytes(StandardCharsets.UTF_8));
         for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> h = it.next();
             headers.add(h.getKey(), h.getValue().asText().getBytes(StandardCharsets.UTF_8));
         }
-        return new ProducerRecord<>(d.getTopic(), null, d.getRecordKey(), d.getPayload(), headers);
-    }
-
-    /**
-     * Rescheduled tasks become {@code queued} at the delivered attempt, with a transition; a
-     * future-dated task (already {@code queued}) only loses its {@code next_run_at}. A task that
-     * moved on meanwhile (cancelled, or already picked up by a fast worker) is left alone.
-     */
-    private void markQueued(DSLContext t, List<ScheduledDeliveriesRecord> due, Instant now) {
-        @SuppressWarnings("unchecked")
-        Row2<UUID, Integer>[] rows = due.stream().map(d -> DSL.row(d.getTaskId(), d.getAttempt())).toArray(Row2[]::new);
-        Table<Record2<UUID, Integer>> v = DSL.values(rows).as("v", "task_id", "attempt");
-        Field<UUID> vId = v.field("task_id", UUID.class);
-        Field<Integer> vAttempt = v.field("attempt", Integer.class);
-        // Lock the rows in primary-key order, the order every status writer uses too.
-        t.select(TASKS.ID).from(TASKS)
-                .where(TASKS.ID.in(due.stream().map(ScheduledDeliveriesRecord::getTaskId).toList()))
-                .orderBy(TASKS.ID)
-                .forUpdate()
-                .fetch();
-
-        var requeued = t.update(TASKS)
-                .set(TASKS.STATUS, TaskStatus.QUEUED)
-                .set(TASKS.ATTEMPT, vAttempt)
-                .setNull(TASKS.NEXT_RUN_AT)
-                .set(TASKS.UPDATED_AT, now)
-                .from(v)
-                .where(TASKS.ID.eq(vId))
-                .and(TASKS.STATUS.eq(TaskStatus.RESCHEDULED))
-                .and(TASKS.ATTEMPT.eq(vAttempt.minus(1)))
-                .returning(TASKS.ID, TASKS.ATTEMPT)
-                .fetch();
-        t.update(TASKS)
-                .setNull(TASKS.NEXT_RUN_AT)
-                .set(TASKS.UPDATED_AT, now)
-                .from(v)
-                .where(TASKS.ID.eq(vId))
-                .and(TASKS.STATUS.eq(TaskStatus.QUEUED))
-                .and(TASKS.ATTEMPT.eq(vAttempt))
-                .execute();
-        if (!requeued.isEmpty()) {
-            var insert = t.insertInto(TASK_TRANSITIONS, TASK_TRANSITIONS.TASK_ID, TASK_TRANSITIONS.FROM_STATUS,
-                    TASK_TRANSITIONS.TO_STATUS, TASK_TRANSITIONS.AT, TASK_TRANSITIONS.ATTEMPT, TASK_TRANSITIONS.REASON,
-                    TASK_TRANSITIONS.NODE);
-            for (var r : requeued) {
-                insert = insert.values(r.getId(), TaskStatus.RESCHEDULED, TaskStatus.QUEUED, now, r.getAttempt(),
-                        "redelivered", node);
-            }
-            insert.execute();
-        }
+        return new ProducerRecord<>(topic, null, key, payload, headers);
     }
 }

@@ -1,0 +1,302 @@
+package dev.conveyor.worker.scheduler.internal;
+
+import dev.conveyor.worker.scheduler.internal.Deliveries.Claimed;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Produces claimed-ahead deliveries at their due time and deletes their rows afterwards, so that
+ * the database work never sits between a due time and its produce:
+ * <pre>
+ *   scheduler loop ── claim ahead ──▶ window (by due time) ── sender: produce when due ──▶ Kafka
+ *                                                                       │ acknowledgements
+ *                                        finisher: delete the rows ◀────┘ (many batches per statement)
+ * </pre>
+ * The window holds at most {@code capacity} rows, counted from claim until their rows are deleted
+ * (or released): that is all the memory deliveries take, whatever the backlog in the table.
+ *
+ * <p>The sender never produces a record before its due time (by the scheduler's clock), nor after
+ * its lease has (nearly) run out: such a row is left for the scheduler that takes it over. A
+ * failed produce releases the row's claim so that it is claimed and produced again at once.
+ */
+public final class DeliveryPipeline implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DeliveryPipeline.class);
+
+    /** A row is not produced when less than this is left of its lease. */
+    static final Duration LEASE_MARGIN = Duration.ofSeconds(2);
+    /** Most rows deleted per statement. */
+    private static final int MAX_FINISH = 5000;
+
+    private final Deliveries deliveries;
+    private final Clock clock;
+    private final int capacity;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final PriorityQueue<Claimed> window =
+            new PriorityQueue<>(Comparator.comparing(Claimed::dueAt).thenComparingLong(Claimed::id));
+    /** Rows claimed and not yet deleted or released; never above {@link #capacity}. */
+    private final AtomicInteger held = new AtomicInteger();
+    private final LinkedBlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
+    private final Thread sender;
+    private final Thread finisher;
+    private volatile boolean stopping;
+    private volatile boolean finisherStopping;
+    /** Sends whose acknowledgement has not arrived yet. */
+    private final AtomicInteger unacknowledged = new AtomicInteger();
+
+    /** A produced row's fate, reported by the producer's callback. */
+    private record Outcome(Claimed claimed, boolean acknowledged) {}
+
+    /**
+     * @param capacity most rows claimed ahead and not yet finished
+     */
+    public DeliveryPipeline(Deliveries deliveries, Clock clock, int capacity) {
+        this.deliveries = deliveries;
+        this.clock = clock;
+        this.capacity = capacity;
+        this.sender = Thread.ofPlatform().name("conveyor-delivery-sender").unstarted(this::sendLoop);
+        this.finisher = Thread.ofPlatform().name("conveyor-delivery-finisher").unstarted(this::finishLoop);
+    }
+
+    public void start() {
+        sender.start();
+        finisher.start();
+    }
+
+    /** How many more rows may be claimed now. */
+    public int room() {
+        return Math.max(0, capacity - held.get());
+    }
+
+    /**
+     * Adds freshly claimed rows; the caller claimed no more than {@link #room()}. Rows that arrive
+     * after {@link #close} began are given back at once.
+     */
+    public void add(List<Claimed> claimed) {
+        if (claimed.isEmpty()) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (!stopping) {
+                held.addAndGet(claimed.size());
+                window.addAll(claimed);
+                changed.signalAll();
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        deliveries.release(claimed.stream().map(Claimed::id).toList());
+    }
+
+    /** Waits up to {@code max} for room in the window (rows finished). */
+    public void awaitRoom(Duration max) throws InterruptedException {
+        long nanos = max.toNanos();
+        lock.lock();
+        try {
+            while (room() == 0 && nanos > 0 && !stopping) {
+                nanos = changed.awaitNanos(nanos);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- sender ------------------------------------------------------------------------------
+
+    private void sendLoop() {
+        List<Claimed> due = new ArrayList<>();
+        while (!stopping) {
+            try {
+                takeDue(due);
+            } catch (InterruptedException e) {
+                break;
+            }
+            for (int i = 0; i < due.size(); i++) {
+                try {
+                    send(due.get(i));
+                } catch (RuntimeException e) {
+                    // The producer refused the send outright (closed, or a serialization error): give
+                    // the row back so that it is claimed again rather than waiting out its lease.
+                    log.warn("Producing scheduled delivery {} failed ({}); its row is released", due.get(i).id(),
+                            e.toString());
+                    outcomes.add(new Outcome(due.get(i), false));
+                }
+            }
+            due.clear();
+        }
+    }
+
+    /** Waits until the earliest row in the window is due, then moves every due row to {@code out}. */
+    private void takeDue(List<Claimed> out) throws InterruptedException {
+        lock.lock();
+        try {
+            while (!stopping) {
+                Claimed head = window.peek();
+                Instant now = clock.instant();
+                if (head != null && !head.dueAt().isAfter(now)) {
+                    while (head != null && !head.dueAt().isAfter(now)) {
+                        out.add(window.poll());
+                        head = window.peek();
+                    }
+                    return;
+                }
+                long nanos = head == null ? TimeUnit.SECONDS.toNanos(1)
+                        : Math.max(1, Duration.between(now, head.dueAt()).toNanos());
+                changed.awaitNanos(nanos);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void send(Claimed c) {
+        Instant now = clock.instant();
+        if (!now.isBefore(c.claimedUntil().minus(LEASE_MARGIN))) {
+            // Too late for this scheduler's lease: another scheduler may take the row over any
+            // moment, and two producing it is what leases are for avoiding. It is delivered by
+            // whoever claims it next.
+            log.warn("Scheduled delivery {} of task {} reached its due time with its lease nearly over; "
+                    + "leaving it to the next claim", c.id(), c.taskId());
+            forget(1);
+            return;
+        }
+        unacknowledged.incrementAndGet();
+        try {
+            sendNow(c);
+        } catch (RuntimeException e) {
+            unacknowledged.decrementAndGet();
+            throw e;
+        }
+    }
+
+    private void sendNow(Claimed c) {
+        deliveries.producer().send(c.record(), (metadata, error) -> {
+            if (error == null) {
+                deliveries.recordLateness(c.dueAt(), Instant.now());
+            } else {
+                log.warn("Producing scheduled delivery {} of task {} failed ({}); it is claimed again",
+                        c.id(), c.taskId(), error.toString());
+            }
+            outcomes.add(new Outcome(c, error == null));
+            unacknowledged.decrementAndGet();
+        });
+    }
+
+    // ---- finisher ----------------------------------------------------------------------------
+
+    private void finishLoop() {
+        List<Outcome> batch = new ArrayList<>();
+        long retryDelayMs = 100;
+        while (true) {
+            try {
+                if (batch.isEmpty()) {
+                    Outcome first = outcomes.poll(100, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        if (finisherStopping && unacknowledged.get() == 0 && outcomes.isEmpty()) {
+                            return;
+                        }
+                        continue;
+                    }
+                    batch.add(first);
+                    outcomes.drainTo(batch, MAX_FINISH - 1);
+                }
+                List<Long> acknowledged = new ArrayList<>(batch.size());
+                List<Long> failed = new ArrayList<>();
+                for (Outcome o : batch) {
+                    (o.acknowledged() ? acknowledged : failed).add(o.claimed().id());
+                }
+                if (!acknowledged.isEmpty()) {
+                    deliveries.afterProduce();
+                }
+                deliveries.finish(acknowledged, failed);
+                forget(batch.size());
+                batch.clear();
+                retryDelayMs = 100;
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // The rows stay claimed; retried here until the database answers (or, if this
+                // scheduler stops first, produced again by whoever claims them after the lease).
+                log.warn("Deleting {} delivered scheduled deliveries failed ({}); retrying in {} ms", batch.size(),
+                        e.getMessage(), retryDelayMs);
+                if (finisherStopping) {
+                    forget(batch.size());
+                    return;
+                }
+                try {
+                    Thread.sleep(retryDelayMs);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                retryDelayMs = Math.min(5_000, retryDelayMs * 2);
+            }
+        }
+    }
+
+    private void forget(int rows) {
+        held.addAndGet(-rows);
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stops: rows not produced yet are released (claimable at once by any scheduler), produced
+     * ones are awaited and deleted.
+     */
+    @Override
+    public void close() {
+        List<Long> unsent = new ArrayList<>();
+        lock.lock();
+        try {
+            stopping = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        join(sender);
+        lock.lock();
+        try {
+            for (Claimed c : window) {
+                unsent.add(c.id());
+            }
+            window.clear();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            deliveries.release(unsent);
+        } catch (RuntimeException e) {
+            log.warn("Releasing {} claimed scheduled deliveries failed ({}); they are delivered after their lease",
+                    unsent.size(), e.getMessage());
+        }
+        finisherStopping = true;
+        join(finisher);
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join(Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

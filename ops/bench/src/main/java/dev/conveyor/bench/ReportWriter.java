@@ -84,8 +84,9 @@ public final class ReportWriter {
                     .append(" tasks/s | ").append(num(l, "ratio_raw_upsert")).append(" |\n");
         });
         find(lines, "W4").ifPresent(l -> md.append("| plain consumer pickup p99 | ").append(num(l, "raw_pickup_p99_ms"))
-                .append(" ms | W4 ").append(num(l, "pickup_p99_ms")).append(" ms | +")
-                .append(num(l, "p99_delta_ms")).append(" ms |\n"));
+                .append(" ms | W4 ").append(num(l, "pickup_p99_ms")).append(" ms | ")
+                .append(l.path("p99_delta_ms").asDouble() >= 0 ? "+" : "").append(num(l, "p99_delta_ms"))
+                .append(" ms |\n"));
         find(lines, "W5").ifPresent(l -> md.append("| bare HTTP endpoint (same server stack and client) | ")
                 .append(num(l, "bare_http_per_s")).append(" requests/s | W5 ").append(num(l, "events_per_s"))
                 .append(" events/s | ").append(num(l, "ratio_bare_http")).append(" |\n"));

@@ -82,6 +82,12 @@ public final class ReportWriter {
             md.append("| raw PostgreSQL `unnest` upsert (same status rows, 1 connection) | ")
                     .append(num(l, "raw_upsert_rows_per_s")).append(" rows/s | W1 ").append(num(l, "e2e_per_s"))
                     .append(" tasks/s | ").append(num(l, "ratio_raw_upsert")).append(" |\n");
+            if (l.has("drain_per_s")) {
+                md.append("| plain consumer reading the preloaded records | ")
+                        .append(num(l, "raw_consume_per_s")).append(" records/s | W1 preloaded drain ")
+                        .append(num(l, "drain_per_s")).append(" tasks/s | ").append(num(l, "ratio_raw_consume"))
+                        .append(" |\n");
+            }
         });
         find(lines, "W4").ifPresent(l -> md.append("| plain consumer pickup p99 | ").append(num(l, "raw_pickup_p99_ms"))
                 .append(" ms | W4 ").append(num(l, "pickup_p99_ms")).append(" ms | ")

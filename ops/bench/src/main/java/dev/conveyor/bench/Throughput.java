@@ -40,6 +40,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * the same run with the same records through a plain producer and consumer (raw Kafka), and with
  * the same status rows written by a multi-row {@code unnest} upsert on one connection (raw
  * PostgreSQL). A warm-up drain through a worker comes first, so the JIT has compiled the path.
+ * Then the worker issue's shape: N tasks preloaded with nobody consuming, read by a plain consumer
+ * ({@code raw_consume_per_s}) and drained by a worker started afterwards ({@code drain_per_s},
+ * {@code ratio_raw_consume}).
  */
 public final class Throughput implements Workload {
 
@@ -102,7 +105,105 @@ public final class Throughput implements Workload {
                         + " tasks done");
             }
         }
+
+        // The worker issue's own shape: the same number of tasks preloaded, then drained by a worker
+        // started afterwards, against a plain consumer reading the same preloaded records.
+        try (Infrastructure.Schema schema = ctx.infra().schema("w1_drain", 8, s.counters())) {
+            String topic = ctx.infra().name("w1_drain");
+            ctx.infra().createTopic(topic, s.partitions());
+            ctx.progress().say("W1: preloading " + n + " tasks, then a plain consumer and a worker drain them");
+            Drain d = preloadDrain(ctx, topic, n, schema.db(), "w1-drain", line);
+            line.put("drain_per_s", Math.round(d.perSecond())).put("drain_done", d.done)
+                    .put("ratio_raw_consume", Line.ratio(d.perSecond(), line.json().path("raw_consume_per_s").asDouble()));
+            if (d.done < n) {
+                line.fail("preloaded drain timed out after " + s.stepTimeoutSeconds() + " s with " + d.done + " of "
+                        + n + " tasks done");
+            }
+        }
         return line;
+    }
+
+    /**
+     * Publishes {@code n} tasks with nobody consuming, measures a plain consumer reading them all
+     * ({@code raw_consume_per_s} on {@code line}), then starts a worker and measures its drain from
+     * the first task handled until the last {@code done} row is committed.
+     */
+    private Drain preloadDrain(BenchContext ctx, String topic, int n, Database db, String name, Line line)
+            throws Exception {
+        String prefix = ctx.prefix(name);
+        try (Publisher publisher = Publisher.connect(ctx.infra().bootstrap(), prefix, Map.of())) {
+            List<CompletableFuture<UUID>> sent = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                sent.add(publisher.publish(topic, Payload.json(i),
+                        PublishOptions.builder().key("k" + (i % KEYS)).build()));
+            }
+            CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(ctx.settings().stepTimeoutSeconds(),
+                    TimeUnit.SECONDS);
+        }
+        line.put("raw_consume_per_s", Math.round(rawConsume(ctx, topic, n)));
+
+        AtomicLong handled = new AtomicLong();
+        AtomicLong firstAt = new AtomicLong();
+        RecordingExtension extension = new RecordingExtension(topic, "bench-noop", task -> {
+            if (handled.getAndIncrement() == 0) {
+                firstAt.set(System.nanoTime());
+            }
+            return TaskResult.done();
+        });
+        WorkerConfig config = ctx.worker(name, prefix).build();
+        Worker worker = Worker.start(config, new Worker.Collaborators(db.dsl(), Extensions.of(extension),
+                new SimpleMeterRegistry(), Clock.systemUTC()));
+        try {
+            long deadline = System.nanoTime() + ctx.stepTimeout().toNanos();
+            while (handled.get() < n && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+                if (ctx.progress().due()) {
+                    ctx.progress().say(name + ": " + handled.get() + " of " + n + " handled");
+                }
+            }
+            long done = 0;
+            while (System.nanoTime() < deadline) {
+                done = db.dsl().fetchCount(TASKS, TASKS.TOPIC.eq(topic).and(TASKS.STATUS.eq(TaskStatus.DONE)));
+                if (done >= n) {
+                    break;
+                }
+                Thread.sleep(20);
+            }
+            double seconds = firstAt.get() == 0 ? 0 : Progress.secondsSince(firstAt.get());
+            ctx.progress().say(name + ": " + done + " done in " + Line.round3(seconds) + " s");
+            return new Drain(0, Line.round3(seconds), done, Math.round(worker.metrics().duplicates()), 0, 0);
+        } finally {
+            worker.close();
+        }
+    }
+
+    /** A plain consumer reads the {@code n} records already on {@code topic}: records/s from its first poll. */
+    private double rawConsume(BenchContext ctx, String topic, int n) {
+        long deadline = System.nanoTime() + ctx.stepTimeout().toNanos();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                ctx.infra().consumerProperties(ctx.infra().name("w1_raw_consume")))) {
+            c.subscribe(List.of(topic));
+            long consumed = 0;
+            long sink = 0;
+            long start = 0;
+            while (consumed < n && System.nanoTime() < deadline) {
+                ConsumerRecords<byte[], byte[]> batch = c.poll(POLL);
+                if (batch.isEmpty()) {
+                    continue;
+                }
+                if (start == 0) {
+                    start = System.nanoTime();
+                }
+                for (var r : batch) {
+                    sink += r.value() == null ? 0 : r.value().length;
+                }
+                consumed += batch.count();
+            }
+            if (consumed < n || sink < 0) {
+                throw new IllegalStateException("raw consume: " + consumed + " of " + n + " records read");
+            }
+            return n / Progress.secondsSince(start);
+        }
     }
 
     private record Drain(double publishSeconds, double seconds, long done, long duplicates, long statusBatches,

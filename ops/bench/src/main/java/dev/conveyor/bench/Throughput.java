@@ -155,26 +155,37 @@ public final class Throughput implements Workload {
                 new SimpleMeterRegistry(), Clock.systemUTC()));
         try {
             long deadline = System.nanoTime() + ctx.stepTimeout().toNanos();
-            while (handled.get() < n && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-                if (ctx.progress().due()) {
-                    ctx.progress().say(name + ": " + handled.get() + " of " + n + " handled");
-                }
-            }
-            long done = 0;
-            while (System.nanoTime() < deadline) {
-                done = db.dsl().fetchCount(TASKS, TASKS.TOPIC.eq(topic).and(TASKS.STATUS.eq(TaskStatus.DONE)));
-                if (done >= n) {
-                    break;
-                }
-                Thread.sleep(20);
-            }
+            long done = awaitDone(ctx, db, topic, n, handled, deadline, name);
             double seconds = firstAt.get() == 0 ? 0 : Progress.secondsSince(firstAt.get());
             ctx.progress().say(name + ": " + done + " done in " + Line.round3(seconds) + " s");
             return new Drain(0, Line.round3(seconds), done, Math.round(worker.metrics().duplicates()), 0, 0);
         } finally {
             worker.close();
         }
+    }
+
+    /**
+     * Waits until {@code n} tasks of {@code topic} have a {@code done} row (or the deadline passes);
+     * answers how many have. The in-memory counter is free to read: it is waited on first, so the
+     * count query (over a growing table) only runs near the end and takes no database time from the drain.
+     */
+    private static long awaitDone(BenchContext ctx, Database db, String topic, int n, AtomicLong handled,
+            long deadline, String name) throws InterruptedException {
+        while (handled.get() < n && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            if (ctx.progress().due()) {
+                ctx.progress().say(name + ": " + handled.get() + " of " + n + " handled");
+            }
+        }
+        long done = 0;
+        while (System.nanoTime() < deadline) {
+            done = db.dsl().fetchCount(TASKS, TASKS.TOPIC.eq(topic).and(TASKS.STATUS.eq(TaskStatus.DONE)));
+            if (done >= n) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        return done;
     }
 
     /** A plain consumer reads the {@code n} records already on {@code topic}: records/s from its first poll. */
@@ -247,22 +258,7 @@ public final class Throughput implements Workload {
                     TimeUnit.SECONDS);
             double publishSeconds = Progress.secondsSince(start);
             long deadline = start + ctx.stepTimeout().toNanos();
-            // The in-memory counter is free to read: wait on it first, so the count query below
-            // (over a growing table) only runs near the end and takes no database time from the drain.
-            while (handled.get() < n && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-                if (ctx.progress().due()) {
-                    ctx.progress().say(name + ": " + handled.get() + " of " + n + " handled");
-                }
-            }
-            long done = 0;
-            while (System.nanoTime() < deadline) {
-                done = db.dsl().fetchCount(TASKS, TASKS.TOPIC.eq(topic).and(TASKS.STATUS.eq(TaskStatus.DONE)));
-                if (done >= n) {
-                    break;
-                }
-                Thread.sleep(20);
-            }
+            long done = awaitDone(ctx, db, topic, n, handled, deadline, name);
             double seconds = Progress.secondsSince(start);
             Timer writes = meters.find("conveyor.worker.status.write").timer();
             long batches = writes == null ? 0 : writes.count();

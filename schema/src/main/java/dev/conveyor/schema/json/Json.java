@@ -79,13 +79,19 @@ public final class Json {
                 throw new PayloadFormatException("empty document where JSON was expected", null);
             }
             return node;
-        } catch (JsonProcessingException e) {
-            throw new PayloadFormatException("invalid JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() : ""), e);
         } catch (IOException e) {
-            throw new PayloadFormatException("unreadable JSON: " + e.getMessage(), e);
+            throw malformed(e);
         }
+    }
+
+    /** The one error both {@link #parse} and {@link #requireWellFormed} give for input they refuse. */
+    private static PayloadFormatException malformed(IOException e) {
+        if (e instanceof JsonProcessingException j) {
+            return new PayloadFormatException("invalid JSON: " + j.getOriginalMessage()
+                    + (j.getLocation() != null ? " at line " + j.getLocation().getLineNr() + ", column "
+                    + j.getLocation().getColumnNr() : ""), j);
+        }
+        return new PayloadFormatException("unreadable JSON: " + e.getMessage(), e);
     }
 
     /**
@@ -105,12 +111,8 @@ public final class Json {
             // reports is found; what follows the first value is ignored, as parse ignores it.
             p.skipChildren();
             p.finishToken(); // a scalar document (a string) is only read to its end on demand
-        } catch (JsonProcessingException e) {
-            throw new PayloadFormatException("invalid JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() : ""), e);
         } catch (IOException e) {
-            throw new PayloadFormatException("unreadable JSON: " + e.getMessage(), e);
+            throw malformed(e);
         }
     }
 

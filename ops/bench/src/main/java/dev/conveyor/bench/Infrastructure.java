@@ -6,16 +6,20 @@ import dev.conveyor.schema.db.DbConfig;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -186,6 +190,16 @@ public final class Infrastructure implements AutoCloseable {
                 }
                 if (description != null && description.partitions().size() == partitions
                         && description.partitions().stream().allMatch(tp -> tp.leader() != null)) {
+                    // The metadata can name a leader before that broker serves the partition: the
+                    // first produce then fails with NOT_LEADER_OR_FOLLOWER, and an idempotent
+                    // producer's pipelined batches can overtake the retried first one (it then fails
+                    // for good with OUT_OF_ORDER_SEQUENCE_NUMBER). Listing offsets goes through the
+                    // leader's own partition state, and the admin client retries it until it is served.
+                    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                    for (int p = 0; p < partitions; p++) {
+                        latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+                    }
+                    kafka.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
                     return;
                 }
                 if (System.nanoTime() > deadline) {

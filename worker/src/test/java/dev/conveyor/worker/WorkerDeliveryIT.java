@@ -132,6 +132,8 @@ class WorkerDeliveryIT {
         fx.publish(task);
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> worker.metrics().duplicates() >= 2);
         assertThat(ext.runs.get(task.id()).get()).isEqualTo(1);
+        // The third copy came in a poll of its own, after the first had finished: a second state read.
+        assertThat(worker.metrics().stateRead().count()).isGreaterThanOrEqualTo(2);
         assertThat(fx.transitions(task.id())).containsExactly(TaskStatus.RUNNING, TaskStatus.DONE);
     }
 

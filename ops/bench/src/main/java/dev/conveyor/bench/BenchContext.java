@@ -45,6 +45,18 @@ public record BenchContext(BenchSettings settings, Infrastructure infra, Progres
         return worker;
     }
 
+    /**
+     * The worker's state reads (the poll thread's wait for the stored state of each poll's tasks):
+     * {@code state_reads}, {@code state_read_mean_ms}, {@code state_read_max_ms} (max of the last
+     * couple of minutes, as Micrometer keeps it).
+     */
+    public static void putStateReads(Line line, Worker worker) {
+        io.micrometer.core.instrument.Timer reads = worker.metrics().stateRead();
+        line.put("state_reads", reads.count())
+                .put("state_read_mean_ms", Line.round3(reads.mean(java.util.concurrent.TimeUnit.MILLISECONDS)))
+                .put("state_read_max_ms", Line.round3(reads.max(java.util.concurrent.TimeUnit.MILLISECONDS)));
+    }
+
     /** Starts a scheduler on {@code db} with the workload's internal topic prefix. */
     public Scheduler startScheduler(String name, String prefix, Database db) {
         return Scheduler.start(SchedulerConfig.defaults(infra.bootstrap()).withTopicPrefix(prefix)

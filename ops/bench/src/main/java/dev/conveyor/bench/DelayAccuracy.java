@@ -127,6 +127,7 @@ public final class DelayAccuracy implements Workload {
                     .put("ideal_wall_s", (lastPublishMs + DELAY.toMillis() - firstSendMs) / 1000.0);
             line.put("duplicate_runs", runs.extraRuns(due.keySet()))
                     .put("worker_dropped_duplicates", Math.round(worker.metrics().duplicates()));
+            BenchContext.putStateReads(line, worker);
             tap.await(n + 1, Duration.ofSeconds(10)); // and the warm-up task
             tap.put(line, due, runs);
             audit.put(line, topic, 1, due);

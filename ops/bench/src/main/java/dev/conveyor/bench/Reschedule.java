@@ -168,6 +168,7 @@ public final class Reschedule implements Workload {
                 .put("other_attempts", otherAttempts.get())
                 .put("worker_dropped_duplicates", Math.round(worker.metrics().duplicates()))
                 .put("pending_left", db.dsl().fetchCount(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TOPIC.eq(topic)));
+        BenchContext.putStateReads(line, worker);
         contention.put(line);
         line.target("late2_p99_ms <= " + TARGET_P99_MS, done >= n && late.p99() <= TARGET_P99_MS);
         if (done < n) {

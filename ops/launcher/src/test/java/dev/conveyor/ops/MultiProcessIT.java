@@ -198,7 +198,8 @@ class MultiProcessIT {
         String workerMetrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + worker2Port
                 + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(workerMetrics).contains("conveyor_worker_outcomes_total{", "status=\"done\"", "topic=\"orders\"",
-                "conveyor_worker_pickup_seconds_bucket", "conveyor_worker_lag{", "hikaricp_connections", "jvm_memory_used_bytes");
+                "conveyor_worker_pickup_seconds_bucket", "conveyor_worker_state_read_seconds_count", "conveyor_worker_lag{",
+                "hikaricp_connections", "jvm_memory_used_bytes");
         String schedulerMetrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + schedulerPort
                 + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(schedulerMetrics).contains("conveyor_scheduler_backlog", "conveyor_scheduler_lateness_seconds");

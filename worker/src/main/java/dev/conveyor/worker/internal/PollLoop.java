@@ -189,7 +189,11 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             }
             polled.add(new Polled(tp, r, decoded[i], inFlightAttempt));
         }
+        long readStart = System.nanoTime();
         Map<UUID, TaskState> stored = loadStates(ids);
+        if (!ids.isEmpty()) {
+            metrics.stateRead().record(System.nanoTime() - readStart, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
         Instant now = clock.instant();
         for (Polled p : polled) {
             switch (p.decoded()) {

@@ -17,6 +17,7 @@ public final class WorkerMetrics {
     private final Counter deadLetters;
     private final Counter statusWriteFailures;
     private final Timer statusWrite;
+    private final Timer stateRead;
     private final Timer execution;
     private final Timer pickup;
     private final Timer endToEnd;
@@ -32,6 +33,10 @@ public final class WorkerMetrics {
                 .description("Failed status write attempts (retried)").register(registry);
         this.statusWrite = Timer.builder("conveyor.worker.status.write")
                 .description("Time to write one batch of outcomes").register(registry);
+        this.stateRead = Timer.builder("conveyor.worker.state.read")
+                .description("Time the poll thread waited for the stored state of one poll's tasks (the "
+                        + "duplicate check before anything runs)")
+                .publishPercentileHistogram().register(registry);
         this.execution = Timer.builder("conveyor.worker.execution")
                 .description("Time extensions took per execution").publishPercentileHistogram()
                 .register(registry);
@@ -61,6 +66,11 @@ public final class WorkerMetrics {
 
     Timer pickup() {
         return pickup;
+    }
+
+    /** The poll thread's state reads: one per poll that carried tasks. */
+    public Timer stateRead() {
+        return stateRead;
     }
 
     Timer endToEnd() {

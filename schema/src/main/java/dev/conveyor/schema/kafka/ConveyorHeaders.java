@@ -35,6 +35,12 @@ public final class ConveyorHeaders {
     public static final String DEADLINE = "conveyor_deadline";
     /** The Idempotency-Key the event was accepted with. */
     public static final String IDEMPOTENCY_KEY = "conveyor_idempotency_key";
+    /**
+     * Not to be run before this time (RFC 3339). The scheduler sends a due delivery a little ahead
+     * of its due time with this header; the worker holds the record until then. A transport
+     * header: it is not part of the task and is not copied when the task is produced again.
+     */
+    public static final String NOT_BEFORE = "conveyor_not_before";
 
     /** CloudEvents spec version Conveyor writes. */
     public static final String SPEC_VERSION = "1.0";

@@ -14,6 +14,8 @@ final class PartitionOffsets {
     private final TreeMap<Long, Boolean> pending = new TreeMap<>();
     private long next = -1;
     private long committed = -1;
+    /** Lowest offset given up without an outcome: nothing at or past it is ever committed. */
+    private long ceiling = Long.MAX_VALUE;
 
     void dispatched(long offset) {
         pending.put(offset, Boolean.FALSE);
@@ -25,13 +27,24 @@ final class PartitionOffsets {
     }
 
     /**
+     * A dispatched record given up without an outcome (held, not yet run, when its partition is
+     * revoked): it no longer counts as outstanding, and the committed position never passes it, so
+     * the partition's next owner gets it again.
+     */
+    void abandon(long offset) {
+        if (pending.remove(offset) != null) {
+            ceiling = Math.min(ceiling, offset);
+        }
+    }
+
+    /**
      * The position to commit if it moved since the last call, else -1. Drops the durable head.
      */
     long takeCommittable() {
         while (!pending.isEmpty() && pending.firstEntry().getValue()) {
             pending.pollFirstEntry();
         }
-        long position = pending.isEmpty() ? next : pending.firstKey();
+        long position = Math.min(ceiling, pending.isEmpty() ? next : pending.firstKey());
         if (position > committed) {
             committed = position;
             return position;

@@ -3,6 +3,7 @@ package dev.conveyor.worker.internal;
 import dev.conveyor.schema.NextStatus;
 import dev.conveyor.schema.Outcome;
 import dev.conveyor.schema.Task;
+import dev.conveyor.schema.kafka.ConveyorHeaders;
 import dev.conveyor.schema.kafka.Decoded;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
 import dev.conveyor.schema.status.StatusChange;
@@ -41,8 +42,14 @@ import org.slf4j.LoggerFactory;
  * extension → dispatch to virtual threads (per-key sequencing where ordering is {@code key}) →
  * commit offsets as outcomes become durable. The only thread that touches the Kafka consumer.
  *
+ * <p>A record with a {@code conveyor_not_before} header in the future (the scheduler sends due
+ * deliveries a little ahead) is <em>held</em>: claimed and counted in flight at once, but its status
+ * read and its run wait until that time, so a cancel in between is seen and the task never starts
+ * early. Under {@code key} ordering a later record with the same key waits behind a held one.
+ * Held records are never committed past; on a rebalance or stop they are given up (redelivered).
+ *
  * <p>Memory is bounded by {@code worker.max-in-flight}: when that many records are between poll
- * and commit, the assigned partitions are paused until half of them are done.
+ * and commit (held ones included), the assigned partitions are paused until half of them are done.
  */
 final class PollLoop implements Runnable, ConsumerRebalanceListener {
 
@@ -57,7 +64,22 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
      * this worker when the record was claimed, or null if this record holds the claim.
      */
     private record Polled(TopicPartition partition, ConsumerRecord<byte[], byte[]> record, Decoded decoded,
-            Integer inFlightAttempt) {}
+            Integer inFlightAttempt, long readyMs) {
+        /** {@code readyMs}: when the record could first run (its timestamp, or its not-before time). */
+        Polled(TopicPartition partition, ConsumerRecord<byte[], byte[]> record, Decoded decoded, Integer inFlightAttempt) {
+            this(partition, record, decoded, inFlightAttempt, record.timestamp());
+        }
+
+        Polled readyAt(Instant at) {
+            return new Polled(partition, record, decoded, inFlightAttempt, Math.max(readyMs, at.toEpochMilli()));
+        }
+    }
+
+    /** A polled record waiting for its {@code conveyor_not_before} time (or for a held record of its key). */
+    private record Held(Polled polled, Task task, Instant releaseAt, long seq, Object sequenceKey) {}
+
+    /** A (partition, Kafka key) pair, compared by content. */
+    private record KeyOf(TopicPartition partition, java.nio.ByteBuffer key) {}
 
     private final Consumer<byte[], byte[]> consumer;
     private final Set<String> topics;
@@ -78,6 +100,12 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     private final Duration shutdownGrace;
     private final Map<TopicPartition, PartitionOffsets> offsets = new HashMap<>();
     private final CountDownLatch firstAssignment = new CountDownLatch(1);
+    /** Held records, by release time then poll order. */
+    private final java.util.PriorityQueue<Held> held = new java.util.PriorityQueue<>(
+            java.util.Comparator.comparing(Held::releaseAt).thenComparingLong(Held::seq));
+    /** Latest release time among the held records of each (partition, key), under key ordering. */
+    private final Map<KeyOf, Instant> heldKeys = new HashMap<>();
+    private long heldSeq;
     private volatile boolean stopping;
     private volatile boolean aborted;
     private boolean paused;
@@ -111,18 +139,21 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             consumer.subscribe(topics, this);
             while (!stopping) {
                 commitDurable();
+                releaseDue();
                 flowControl();
                 updateLag();
                 // While paused nothing is fetched: wait for outcomes instead of blocking in poll, so
                 // the records in flight are committed (and fetching resumes) as soon as they are durable.
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(paused ? Duration.ZERO : POLL_TIMEOUT);
+                Duration wait = untilRelease();
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(paused ? Duration.ZERO : wait);
                 if (!records.isEmpty()) {
                     dispatch(records);
                 } else if (paused) {
-                    awaitDurable(POLL_TIMEOUT);
+                    awaitDurable(wait);
                 }
             }
             if (!aborted) {
+                giveUpHeld(null);
                 drain(shutdownGrace);
             }
         } catch (WakeupException e) {
@@ -175,19 +206,32 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         Decoded[] decoded = decodeAll(list);
         List<Polled> polled = new ArrayList<>(list.size());
         Set<UUID> ids = new HashSet<>(list.size() * 2);
+        Instant polledAt = clock.instant();
         for (int i = 0; i < list.size(); i++) {
             ConsumerRecord<byte[], byte[]> r = list.get(i);
             TopicPartition tp = partitionOf.get(i);
             Integer inFlightAttempt = null;
             if (decoded[i] instanceof Decoded.Ok ok) {
-                ids.add(ok.task().id());
-                if (routes.containsKey(ok.task().topic())) {
+                Route route = routes.get(ok.task().topic());
+                if (route != null) {
                     // Claim before reading the stored state: a copy that finishes in between is then either
                     // still claimed (seen here) or already durable (seen by the read below), never neither.
                     inFlightAttempt = inFlightIds.putIfAbsent(ok.task().id(), ok.task().attempt());
+                    if (hold(new Polled(tp, r, decoded[i], inFlightAttempt), ok.task(), route, polledAt)) {
+                        continue;
+                    }
                 }
+                ids.add(ok.task().id());
             }
             polled.add(new Polled(tp, r, decoded[i], inFlightAttempt));
+        }
+        route(polled, ids);
+    }
+
+    /** Reads the stored states of {@code ids} (one query) and routes every polled record. */
+    private void route(List<Polled> polled, Set<UUID> ids) {
+        if (polled.isEmpty()) {
+            return;
         }
         long readStart = System.nanoTime();
         Map<UUID, TaskState> stored = loadStates(ids);
@@ -202,6 +246,112 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
                                 : StatusChange.deadRecord(poison.taskId(), p.record().topic(), p.record().value(), now,
                                         poison.reason())));
                 case Decoded.Ok ok -> route(p, ok.task(), stored.get(ok.task().id()), now);
+            }
+        }
+    }
+
+    /**
+     * Holds the record if it must not run yet: its {@code conveyor_not_before} time is in the
+     * future, or (key ordering) a record of the same partition and key is held.
+     */
+    private boolean hold(Polled p, Task task, Route route, Instant now) {
+        Instant releaseAt = notBefore(p.record());
+        KeyOf key = route.ordering() == Ordering.KEY && p.record().key() != null
+                ? new KeyOf(p.partition(), java.nio.ByteBuffer.wrap(p.record().key())) : null;
+        if (key != null && !heldKeys.isEmpty()) {
+            Instant keyRelease = heldKeys.get(key);
+            if (keyRelease != null && (releaseAt == null || keyRelease.isAfter(releaseAt))) {
+                releaseAt = keyRelease;
+            }
+        }
+        if (releaseAt == null || !releaseAt.isAfter(now)) {
+            return false;
+        }
+        held.add(new Held(p.readyAt(releaseAt), task, releaseAt, heldSeq++, key));
+        if (key != null) {
+            heldKeys.put(key, releaseAt);
+        }
+        return true;
+    }
+
+    /** The record's {@code conveyor_not_before} time, or null without one (or with one that does not parse). */
+    private static Instant notBefore(ConsumerRecord<byte[], byte[]> record) {
+        org.apache.kafka.common.header.Header h = record.headers().lastHeader(ConveyorHeaders.NOT_BEFORE);
+        if (h == null || h.value() == null) {
+            return null;
+        }
+        String text = new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            return Instant.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+            log.warn("Ignoring {} '{}' of {}-{}@{}: not an RFC 3339 time", ConveyorHeaders.NOT_BEFORE, text,
+                    record.topic(), record.partition(), record.offset());
+            return null;
+        }
+    }
+
+    /** Routes the held records whose time has come (one status read for all of them). */
+    private void releaseDue() {
+        if (held.isEmpty()) {
+            return;
+        }
+        Instant now = clock.instant();
+        List<Polled> due = null;
+        Set<UUID> ids = null;
+        while (!held.isEmpty() && !held.peek().releaseAt().isAfter(now)) {
+            Held h = held.poll();
+            if (due == null) {
+                due = new ArrayList<>();
+                ids = new HashSet<>();
+            }
+            due.add(h.polled());
+            ids.add(h.task().id());
+            if (h.sequenceKey() instanceof KeyOf key) {
+                Instant keyRelease = heldKeys.get(key);
+                if (keyRelease != null && !keyRelease.isAfter(now)) {
+                    heldKeys.remove(key);
+                }
+            }
+        }
+        if (due != null) {
+            route(due, ids);
+        }
+    }
+
+    /** How long the next poll may block: until the next held record is due, at most the poll timeout. */
+    private Duration untilRelease() {
+        Held next = held.peek();
+        if (next == null) {
+            return POLL_TIMEOUT;
+        }
+        long ms = Duration.between(clock.instant(), next.releaseAt()).toMillis() + 1;
+        return Duration.ofMillis(Math.max(1, Math.min(POLL_TIMEOUT.toMillis(), ms)));
+    }
+
+    /**
+     * Gives up the held records of {@code partitions} (all of them when null) without running them:
+     * their offsets are never committed, so whoever owns the partition next gets them again.
+     */
+    private void giveUpHeld(Collection<TopicPartition> partitions) {
+        if (held.isEmpty()) {
+            return;
+        }
+        for (java.util.Iterator<Held> it = held.iterator(); it.hasNext(); ) {
+            Held h = it.next();
+            TopicPartition tp = h.polled().partition();
+            if (partitions == null || partitions.contains(tp)) {
+                it.remove();
+                if (h.sequenceKey() != null) {
+                    heldKeys.remove(h.sequenceKey());
+                }
+                if (h.polled().inFlightAttempt() == null) {
+                    inFlightIds.remove(h.task().id(), h.task().attempt());
+                }
+                PartitionOffsets po = offsets.get(tp);
+                if (po != null) {
+                    po.abandon(h.polled().record().offset());
+                }
+                inFlight.decrementAndGet();
             }
         }
     }
@@ -263,7 +413,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             duplicate(p, task, "stored " + state.status().wireName() + " at attempt " + state.attempt());
             return;
         }
-        Execution execution = new Execution(p.partition(), p.record().offset(), p.record().timestamp(),
+        Execution execution = new Execution(p.partition(), p.record().offset(), p.readyMs(),
                 task.withConfig(configs.get(route.extension().name())), route, state);
         byte[] sequenceKey = route.ordering() == Ordering.KEY ? p.record().key() : null;
         sequencer.submit(p.partition(), sequenceKey, () -> execute(execution));
@@ -545,14 +695,17 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         if (aborted || partitions.isEmpty()) {
             return;
         }
-        // Give the running tasks of these partitions a short while to be recorded, so the next owner
-        // does not run them again; whatever is not recorded in time is redelivered (at-least-once).
+        // Held records have not started: the next owner gets them. Then give the running tasks of
+        // these partitions a short while to be recorded, so the next owner does not run them again;
+        // whatever is not recorded in time is redelivered (at-least-once).
+        giveUpHeld(partitions);
         awaitAndCommit(partitions, Duration.ofSeconds(Math.min(10, shutdownGrace.toSeconds())));
         partitions.forEach(offsets::remove);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        giveUpHeld(partitions);
         partitions.forEach(offsets::remove);
     }
 

@@ -18,6 +18,7 @@ public final class WorkerMetrics {
     private final Counter statusWriteFailures;
     private final Timer statusWrite;
     private final Timer stateRead;
+    private final Supplier<Number> inFlight;
     private final Timer execution;
     private final Timer pickup;
     private final Timer endToEnd;
@@ -25,6 +26,7 @@ public final class WorkerMetrics {
 
     public WorkerMetrics(MeterRegistry registry, Supplier<Number> inFlight) {
         this.registry = registry;
+        this.inFlight = inFlight;
         this.duplicates = Counter.builder("conveyor.worker.duplicates")
                 .description("Records not run because their task was already terminal or running").register(registry);
         this.deadLetters = Counter.builder("conveyor.worker.dead.letters")
@@ -41,7 +43,8 @@ public final class WorkerMetrics {
                 .description("Time extensions took per execution").publishPercentileHistogram()
                 .register(registry);
         this.pickup = Timer.builder("conveyor.worker.pickup")
-                .description("From the record's Kafka timestamp to the start of its execution")
+                .description("From the record's Kafka timestamp (or its conveyor_not_before time, when later) to the "
+                        + "start of its execution")
                 .publishPercentileHistogram().register(registry);
         this.endToEnd = Timer.builder("conveyor.worker.end.to.end")
                 .description("From the task's creation (event time) to its outcome being durable; includes any delay "
@@ -106,6 +109,11 @@ public final class WorkerMetrics {
 
     Timer execution() {
         return execution;
+    }
+
+    /** Records between poll and commit right now (held ones included). */
+    public int inFlight() {
+        return inFlight.get().intValue();
     }
 
     /** Records counted as duplicates so far. */

@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Deliveries are claimed {@link #CLAIM_AHEAD} before they are due, under a lease
  * ({@code claimed_by}, {@code claimed_until}), with their tasks queued at the new attempt; a sender
- * thread produces each record at its due time (never earlier) and a finisher deletes the rows after
+ * thread produces each record {@link #SEND_AHEAD} before its due time, marked with the
+ * {@code conveyor_not_before} header (the worker runs it at its due time, never earlier), and a
+ * finisher deletes the rows after
  * Kafka acknowledged them, so no database work sits between a due time and its produce. At most
  * {@link #CLAIM_AHEAD_BATCHES} batches are held in memory. The loop sleeps until the earliest
  * claimable due time minus the claim-ahead window, and is woken early by PostgreSQL LISTEN/NOTIFY
@@ -94,6 +96,13 @@ public final class Scheduler implements AutoCloseable {
      * all that is left to do then.
      */
     static final Duration CLAIM_AHEAD = Duration.ofSeconds(2);
+    /**
+     * How far ahead of its due time a claimed delivery is produced, with the
+     * {@code conveyor_not_before} header the worker holds it by: under a burst of due deliveries
+     * the trip through Kafka (and the worker's decoding and status read) then happens before the
+     * due time instead of after it. Shorter than {@link #CLAIM_AHEAD}, so rows are claimed first.
+     */
+    static final Duration SEND_AHEAD = Duration.ofSeconds(1);
     private static final Duration MIN_WAIT = Duration.ofMillis(5);
 
     private Scheduler(SchedulerConfig config, Collaborators c, Runnable afterProduce) {
@@ -113,7 +122,7 @@ public final class Scheduler implements AutoCloseable {
         this.database = c.database();
         this.deliveries = new Deliveries(c.database().dsl(), producer, config.node(), config.batchSize(), afterProduce,
                 lateness);
-        this.pipeline = new DeliveryPipeline(deliveries, clock, claimAheadCapacity(config));
+        this.pipeline = new DeliveryPipeline(deliveries, clock, claimAheadCapacity(config), SEND_AHEAD);
         this.fires = new RecurringFires(c.database().dsl(), producer);
         this.listener = new DueListener(c.database().dataSource(), c.database().config().schema());
         this.intake = new DelayedIntake(new KafkaConsumer<>(consumerProperties(config)), producer,

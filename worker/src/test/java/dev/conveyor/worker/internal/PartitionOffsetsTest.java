@@ -25,4 +25,23 @@ class PartitionOffsetsTest {
         assertThat(p.takeCommittable()).isEqualTo(15);
         assertThat(p.isEmpty()).isTrue();
     }
+
+    @Test
+    void anAbandonedOffsetIsNeverCommittedPast() {
+        PartitionOffsets p = new PartitionOffsets();
+        for (long o = 20; o < 25; o++) {
+            p.dispatched(o);
+        }
+        p.durable(20);
+        p.durable(21);
+        p.abandon(22); // held, never run: the next owner must get it again
+        p.durable(23);
+        p.durable(24);
+        assertThat(p.isEmpty()).as("nothing left to wait for").isTrue();
+        assertThat(p.outstanding()).isZero();
+        assertThat(p.takeCommittable()).as("up to the abandoned record, not past it").isEqualTo(22);
+        p.dispatched(25);
+        p.durable(25);
+        assertThat(p.takeCommittable()).isEqualTo(-1);
+    }
 }

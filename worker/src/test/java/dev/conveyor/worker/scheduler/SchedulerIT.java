@@ -14,6 +14,7 @@ import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.schema.db.Database;
 import dev.conveyor.schema.db.DbConfig;
+import dev.conveyor.schema.kafka.ConveyorHeaders;
 import dev.conveyor.schema.kafka.DelayedRecords;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
 import dev.conveyor.schema.status.JooqStatusStore;
@@ -293,11 +294,11 @@ class SchedulerIT {
         TestClock clock = new TestClock();
         clock.freeze();
         scheduler(clock);
-        Instant due = clock.instant().plusSeconds(1);
+        // Due within the claim-ahead window (2 s) but not the send-ahead one (1 s): the scheduler
+        // claims it (and holds its record), and its clock does not move on until the cancel is done.
+        Instant due = clock.instant().plusMillis(1500);
         Task task = Task.builder().topic(topic).payload("{}", "application/json").build();
         producer().send(DelayedRecords.encode(task, due, prefix + "delayed")).get();
-        // Due within the claim-ahead window: the scheduler claims it (and holds its record), and
-        // its clock does not reach the due time until the cancel is done.
         Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
                 .until(() -> claimed(task.id()));
 
@@ -321,26 +322,23 @@ class SchedulerIT {
         String topic = kafka.createTopic("claimcancel2", 1);
         Recorder ext = new Recorder(topic, Set.of(1));
         worker(ext);
-        TestClock clock = new TestClock();
-        scheduler(clock);
+        scheduler(Clock.systemUTC());
         Task task = Task.builder().topic(topic).payload("{}", "application/json").build();
         producer().send(codec.encode(task)).get();
-        // Rescheduled by 1 s: the scheduler's clock stops before that second is over, so the
-        // delivery is claimed (and its task queued at attempt 2) but not produced until the cancel is done.
+        // Rescheduled by 1 s: the scheduler claims the delivery at once (queueing the task at
+        // attempt 2) and sends its record ahead, which the worker holds until the due time. The
+        // cancel comes in between.
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2))
-                .until(() -> status(task.id()) != TaskStatus.RUNNING && status(task.id()) != null
-                        && db.dsl().fetchExists(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(task.id())));
-        clock.freeze();
-        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
-                .until(() -> claimed(task.id()));
+                .until(() -> {
+                    var r = db.dsl().selectFrom(TASKS).where(TASKS.ID.eq(task.id())).fetchOne();
+                    return r != null && r.getStatus() == TaskStatus.QUEUED && r.getAttempt() == 2;
+                });
         var row = db.dsl().selectFrom(TASKS).where(TASKS.ID.eq(task.id())).fetchOne();
-        assertThat(row.getStatus()).isEqualTo(TaskStatus.QUEUED);
-        assertThat(row.getAttempt()).isEqualTo(2);
-        assertThat(row.getNextRunAt()).as("still shows when its record is produced").isNotNull();
+        assertThat(row.getNextRunAt()).as("still shows when it runs").isNotNull();
+        assertThat(Instant.now()).as("the cancel comes before the due time").isBefore(row.getNextRunAt());
 
         StatusStore store = new JooqStatusStore(database.dsl(), "operator");
         assertThat(store.cancel(task.id(), "stop", Instant.now())).isEqualTo(new StatusStore.Cancellation.Cancelled());
-        clock.resume();
 
         Thread.sleep(3000); // past the due time: attempt 2's record was produced
         assertThat(ext.runs).extracting(r -> (int) r[0]).as("attempt 2 never runs").containsExactly(1);
@@ -368,11 +366,25 @@ class SchedulerIT {
         closeables.add(second);
         new JooqStatusStore(database.dsl(), "test").apply(changes);
 
+        Map<String, Instant> dueOf = new java.util.HashMap<>();
+        for (dev.conveyor.schema.status.StatusChange c : changes) {
+            dueOf.put(c.id().toString(), c.nextRunAt());
+        }
         List<ConsumerRecord<byte[], byte[]>> produced = readAll(topic, Duration.ofSeconds(5));
         Set<String> ids = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> r : produced) {
-            ids.add(new String(r.headers().lastHeader("ce_id").value(), StandardCharsets.UTF_8));
-            assertThat(r.timestamp()).as("produced at or after its due time").isGreaterThanOrEqualTo(due.toEpochMilli());
+            String id = new String(r.headers().lastHeader("ce_id").value(), StandardCharsets.UTF_8);
+            ids.add(id);
+            Instant taskDue = dueOf.get(id);
+            assertThat(r.timestamp()).as("produced at most the send-ahead time before its due time")
+                    .isGreaterThanOrEqualTo(taskDue.toEpochMilli() - 1000);
+            if (r.timestamp() < taskDue.toEpochMilli()) {
+                var notBefore = r.headers().lastHeader(ConveyorHeaders.NOT_BEFORE);
+                assertThat(notBefore).as("a record produced before its due time says when it may run").isNotNull();
+                Instant said = Instant.parse(new String(notBefore.value(), StandardCharsets.UTF_8));
+                assertThat(Duration.between(taskDue, said).abs()).as("its due time (stored in microseconds)")
+                        .isLessThanOrEqualTo(Duration.ofNanos(1000));
+            }
         }
         assertThat(ids).hasSize(n);
         assertThat(produced).as("each delivery produced once").hasSize(n);
@@ -382,7 +394,8 @@ class SchedulerIT {
     @Test
     void aStoppingSchedulerGivesBackWhatItClaimedAhead() throws Exception {
         String topic = kafka.createTopic("handback", 1);
-        // A scheduler whose clock stands still: it claims the delivery ahead but never reaches its due time.
+        // A scheduler whose clock stands still: it claims the delivery ahead (due within the 2 s claim
+        // window, beyond the 1 s send-ahead) but never reaches the time to produce it.
         Instant t0 = Instant.now();
         Scheduler s = Scheduler.start(SchedulerConfig.defaults(kafka.bootstrap()).withTopicPrefix(prefix)
                         .withGroup(TestKafka.uniqueName("sched")).withNode("frozen"),
@@ -390,7 +403,7 @@ class SchedulerIT {
         closeables.add(s);
         Task task = Task.builder().topic(topic).payload("{}", "application/json").build();
         new JooqStatusStore(database.dsl(), "test").apply(List.of(
-                dev.conveyor.schema.status.StatusChange.scheduled(task, t0.plusSeconds(1), t0)));
+                dev.conveyor.schema.status.StatusChange.scheduled(task, t0.plusMillis(1500), t0)));
         Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
                 .until(() -> claimed(task.id()));
         s.close();

@@ -45,7 +45,8 @@ import org.jooq.impl.DSL;
  *       how a future-dated task waits too. Doing this before the record exists means a worker
  *       always finds the row at the new attempt, so the history stays in order and the worker and
  *       the scheduler never write the same rows at the same time.</li>
- *   <li>The records are produced when due (never earlier), pipelined.</li>
+ *   <li>The records are produced when due, pipelined; or up to the send-ahead time before, marked
+ *       with the time before which the worker must not run them.</li>
  *   <li>{@link #finish}: after Kafka acknowledged them, the rows are deleted, many batches per
  *       statement, off the produce path.</li>
  * </ol>
@@ -122,7 +123,8 @@ public final class Deliveries {
 
     void recordLateness(Instant dueAt, Instant acked) {
         if (lateness != null) {
-            lateness.record(Duration.between(dueAt, acked));
+            // A record sent ahead of its due time (DeliveryPipeline) was not late at all.
+            lateness.record(Duration.between(dueAt, acked).isNegative() ? Duration.ZERO : Duration.between(dueAt, acked));
         }
     }
 

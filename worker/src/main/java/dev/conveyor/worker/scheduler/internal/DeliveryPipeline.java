@@ -1,6 +1,8 @@
 package dev.conveyor.worker.scheduler.internal;
 
+import dev.conveyor.schema.kafka.ConveyorHeaders;
 import dev.conveyor.worker.scheduler.internal.Deliveries.Claimed;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,9 +29,13 @@ import org.slf4j.LoggerFactory;
  * The window holds at most {@code capacity} rows, counted from claim until their rows are deleted
  * (or released): that is all the memory deliveries take, whatever the backlog in the table.
  *
- * <p>The sender never produces a record before its due time (by the scheduler's clock), nor after
- * its lease has (nearly) run out: such a row is left for the scheduler that takes it over. A
- * failed produce releases the row's claim so that it is claimed and produced again at once.
+ * <p>The sender produces a record up to {@code sendAhead} before its due time, marked with the
+ * {@value ConveyorHeaders#NOT_BEFORE} header: the worker holds it and runs it at that time, never
+ * earlier, so the trip through Kafka is behind it by then (under a burst of due deliveries that trip
+ * is what made them late). With a zero {@code sendAhead} each record is produced at its due time.
+ * Nothing is produced after its lease has (nearly) run out: such a row is left for the scheduler
+ * that takes it over. A failed produce releases the row's claim so that it is claimed and produced
+ * again at once.
  */
 public final class DeliveryPipeline implements AutoCloseable {
 
@@ -43,6 +49,7 @@ public final class DeliveryPipeline implements AutoCloseable {
     private final Deliveries deliveries;
     private final Clock clock;
     private final int capacity;
+    private final Duration sendAhead;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final PriorityQueue<Claimed> window =
@@ -62,11 +69,16 @@ public final class DeliveryPipeline implements AutoCloseable {
 
     /**
      * @param capacity most rows claimed ahead and not yet finished
+     * @param sendAhead how long before its due time a record may be produced (zero: at its due time)
      */
-    public DeliveryPipeline(Deliveries deliveries, Clock clock, int capacity) {
+    public DeliveryPipeline(Deliveries deliveries, Clock clock, int capacity, Duration sendAhead) {
+        if (sendAhead.isNegative()) {
+            throw new IllegalArgumentException("sendAhead must not be negative, was " + sendAhead);
+        }
         this.deliveries = deliveries;
         this.clock = clock;
         this.capacity = capacity;
+        this.sendAhead = sendAhead;
         this.sender = Thread.ofPlatform().name("conveyor-delivery-sender").unstarted(this::sendLoop);
         this.finisher = Thread.ofPlatform().name("conveyor-delivery-finisher").unstarted(this::finishLoop);
     }
@@ -141,22 +153,25 @@ public final class DeliveryPipeline implements AutoCloseable {
         }
     }
 
-    /** Waits until the earliest row in the window is due, then moves every due row to {@code out}. */
+    /**
+     * Waits until the earliest row in the window may be sent (its due time minus {@code sendAhead}),
+     * then moves every such row to {@code out}.
+     */
     private void takeDue(List<Claimed> out) throws InterruptedException {
         lock.lock();
         try {
             while (!stopping) {
                 Claimed head = window.peek();
-                Instant now = clock.instant();
-                if (head != null && !head.dueAt().isAfter(now)) {
-                    while (head != null && !head.dueAt().isAfter(now)) {
+                Instant sendable = clock.instant().plus(sendAhead);
+                if (head != null && !head.dueAt().isAfter(sendable)) {
+                    while (head != null && !head.dueAt().isAfter(sendable)) {
                         out.add(window.poll());
                         head = window.peek();
                     }
                     return;
                 }
                 long nanos = head == null ? TimeUnit.SECONDS.toNanos(1)
-                        : Math.max(1, Duration.between(now, head.dueAt()).toNanos());
+                        : Math.max(1, Duration.between(sendable, head.dueAt()).toNanos());
                 changed.awaitNanos(nanos);
             }
         } finally {
@@ -174,6 +189,10 @@ public final class DeliveryPipeline implements AutoCloseable {
                     + "leaving it to the next claim", c.id(), c.taskId());
             forget(1);
             return;
+        }
+        if (c.dueAt().isAfter(now)) {
+            c.record().headers().remove(ConveyorHeaders.NOT_BEFORE);
+            c.record().headers().add(ConveyorHeaders.NOT_BEFORE, c.dueAt().toString().getBytes(StandardCharsets.UTF_8));
         }
         unacknowledged.incrementAndGet();
         try {

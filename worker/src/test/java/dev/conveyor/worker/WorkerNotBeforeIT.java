@@ -1,0 +1,188 @@
+package dev.conveyor.worker;
+
+import static dev.conveyor.schema.db.jooq.Tables.TASKS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.conveyor.schema.Task;
+import dev.conveyor.schema.TaskResult;
+import dev.conveyor.schema.TaskStatus;
+import dev.conveyor.schema.kafka.ConveyorHeaders;
+import dev.conveyor.schema.kafka.TaskRecordCodec;
+import dev.conveyor.schema.status.JooqStatusStore;
+import dev.conveyor.schema.status.StatusChange;
+import dev.conveyor.schema.status.StatusStore;
+import dev.conveyor.testing.ConveyorIntegrationTest;
+import dev.conveyor.testing.TestDatabase;
+import dev.conveyor.testing.TestKafka;
+import dev.conveyor.worker.spi.BackgroundExtension;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Records sent ahead of their due time ({@code conveyor_not_before}): held by the worker, run at
+ * that time and never earlier, in key order, not at all once cancelled, and redelivered when the
+ * worker stops while holding them.
+ */
+@ConveyorIntegrationTest
+class WorkerNotBeforeIT {
+
+    private WorkerFixture fx;
+    private final TaskRecordCodec codec = new TaskRecordCodec();
+
+    @BeforeEach
+    void setUp(TestKafka kafka, TestDatabase db) {
+        fx = new WorkerFixture(kafka, db);
+    }
+
+    @AfterEach
+    void tearDown() {
+        fx.close();
+    }
+
+    /** Notes when each task started, in start order. */
+    static final class Starts implements BackgroundExtension {
+        final String topic;
+        final Map<UUID, Long> startedAt = new ConcurrentHashMap<>();
+        final List<UUID> order = new CopyOnWriteArrayList<>();
+
+        Starts(String topic) {
+            this.topic = topic;
+        }
+
+        @Override
+        public Set<String> topics() {
+            return Set.of(topic);
+        }
+
+        @Override
+        public TaskResult handle(Task task) {
+            startedAt.putIfAbsent(task.id(), System.currentTimeMillis());
+            order.add(task.id());
+            return TaskResult.done();
+        }
+    }
+
+    private ProducerRecord<byte[], byte[]> notBefore(Task task, Instant at) {
+        ProducerRecord<byte[], byte[]> r = codec.encode(task);
+        r.headers().add(ConveyorHeaders.NOT_BEFORE, at.toString().getBytes(StandardCharsets.UTF_8));
+        return r;
+    }
+
+    /** The row the scheduler leaves when it claims a future-dated task: queued, waiting for its time. */
+    private void queued(Task task, Instant due) {
+        new JooqStatusStore(fx.db.dsl(), "test").apply(List.of(StatusChange.scheduled(task, due, Instant.now())));
+        fx.db.dsl().deleteFrom(dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES)
+                .where(dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES.TASK_ID.eq(task.id())).execute();
+    }
+
+    @Test
+    void aRecordSentAheadRunsAtItsTimeNotEarlier() throws Exception {
+        String topic = fx.kafka.createTopic("ahead", 1);
+        Starts ext = new Starts(topic);
+        fx.start(fx.config().build(), ext);
+        Task task = fx.task(topic, "{}");
+        Instant at = Instant.now().plusMillis(1500).truncatedTo(ChronoUnit.MILLIS);
+        fx.send(notBefore(task, at));
+
+        fx.awaitStatus(task.id(), TaskStatus.DONE);
+        long started = ext.startedAt.get(task.id());
+        assertThat(started).as("started at or after conveyor_not_before").isGreaterThanOrEqualTo(at.toEpochMilli());
+        assertThat(started - at.toEpochMilli()).as("lateness in ms").isLessThan(500);
+        assertThat(fx.transitions(task.id())).containsExactly(TaskStatus.RUNNING, TaskStatus.DONE);
+    }
+
+    @Test
+    void aRecordWhoseTimeHasPassedRunsAtOnceAndABadHeaderIsIgnored() throws Exception {
+        String topic = fx.kafka.createTopic("past", 1);
+        Starts ext = new Starts(topic);
+        fx.start(fx.config().build(), ext);
+        Task past = fx.task(topic, "{}");
+        fx.send(notBefore(past, Instant.now().minusSeconds(5)));
+        Task bad = fx.task(topic, "{}");
+        ProducerRecord<byte[], byte[]> r = codec.encode(bad);
+        r.headers().add(ConveyorHeaders.NOT_BEFORE, "tomorrow".getBytes(StandardCharsets.UTF_8));
+        fx.send(r);
+        fx.awaitStatus(past.id(), TaskStatus.DONE);
+        fx.awaitStatus(bad.id(), TaskStatus.DONE);
+    }
+
+    @Test
+    void aLaterRecordWithTheSameKeyWaitsBehindAHeldOne() throws Exception {
+        String topic = fx.kafka.createTopic("keyed", 1);
+        Starts ext = new Starts(topic);
+        fx.start(fx.config().build(), ext);
+        Task held = Task.builder().topic(topic).key("customer-7").payload("{\"n\":1}", "application/json").build();
+        Task after = Task.builder().topic(topic).key("customer-7").payload("{\"n\":2}", "application/json").build();
+        Task otherKey = Task.builder().topic(topic).key("customer-8").payload("{\"n\":3}", "application/json").build();
+        Instant at = Instant.now().plusMillis(1500);
+        fx.send(notBefore(held, at));
+        fx.publish(after);
+        fx.publish(otherKey);
+
+        fx.awaitStatus(otherKey.id(), TaskStatus.DONE);
+        assertThat(ext.startedAt).as("the other key does not wait").containsKey(otherKey.id())
+                .doesNotContainKey(after.id());
+        fx.awaitStatus(after.id(), TaskStatus.DONE);
+        assertThat(ext.order).containsSubsequence(held.id(), after.id());
+        assertThat(ext.startedAt.get(after.id())).isGreaterThanOrEqualTo(at.toEpochMilli());
+    }
+
+    @Test
+    void aTaskCancelledWhileItsRecordIsHeldDoesNotRun() throws Exception {
+        String topic = fx.kafka.createTopic("heldcancel", 1);
+        Starts ext = new Starts(topic);
+        Worker worker = fx.start(fx.config().build(), ext);
+        Task task = fx.task(topic, "{}");
+        Instant at = Instant.now().plusMillis(2500);
+        queued(task, at);
+        fx.send(notBefore(task, at));
+        // The worker has it (claimed, in flight) before the cancel.
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+                .until(() -> worker.metrics().inFlight() > 0);
+
+        StatusStore store = new JooqStatusStore(fx.db.dsl(), "operator");
+        assertThat(store.cancel(task.id(), "withdrawn", Instant.now())).isEqualTo(new StatusStore.Cancellation.Cancelled());
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> worker.metrics().inFlight() == 0);
+        assertThat(Instant.now()).isAfter(at);
+        assertThat(ext.startedAt).as("a cancelled task never runs").isEmpty();
+        assertThat(fx.row(task.id()).getStatus()).isEqualTo(TaskStatus.CANCELLED);
+        assertThat(worker.metrics().duplicates()).as("counted as not run again").isEqualTo(1);
+    }
+
+    @Test
+    void aWorkerStoppingWhileHoldingARecordLeavesItForTheNextOne() throws Exception {
+        String topic = fx.kafka.createTopic("handover", 1);
+        String group = TestKafka.uniqueName("handover");
+        Starts first = new Starts(topic);
+        Worker worker = fx.start(fx.config().group(group).build(), first);
+        Task before = fx.publish(fx.task(topic, "{\"n\":0}"));
+        fx.awaitStatus(before.id(), TaskStatus.DONE);
+        Task task = fx.task(topic, "{\"n\":1}");
+        Instant at = Instant.now().plusSeconds(3);
+        fx.send(notBefore(task, at));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+                .until(() -> worker.metrics().inFlight() > 0);
+        worker.close();
+        assertThat(first.startedAt).doesNotContainKey(task.id());
+        assertThat(fx.db.dsl().fetchCount(TASKS, TASKS.ID.eq(task.id()))).as("no row: it never started").isZero();
+
+        Starts second = new Starts(topic);
+        fx.start(fx.config().group(group).build(), second);
+        fx.awaitStatus(task.id(), TaskStatus.DONE);
+        assertThat(second.startedAt.get(task.id())).isGreaterThanOrEqualTo(at.toEpochMilli());
+        assertThat(second.startedAt).as("the committed record is not run again").doesNotContainKey(before.id());
+    }
+}

@@ -16,6 +16,8 @@ import java.util.Set;
  * @param w1WarmupJobs W1: tasks drained through a worker first, unmeasured, so the JIT has compiled the path
  * @param w2Jobs W2: future-dated tasks, each due 2 s after its publish
  * @param w3Jobs W3: tasks that reschedule once by 1 s
+ * @param schedulerWarmupJobs W2 and W3: tasks of an unmeasured round of the same workload first (own
+ *     topic and schema), so the JIT has compiled the scheduler's and worker's paths
  * @param w4Rate W4: tasks per second
  * @param w4Seconds W4: seconds of steady publishing (once to a plain consumer, once to the worker)
  * @param httpSeconds W5 and W6: measured seconds per run
@@ -35,6 +37,7 @@ import java.util.Set;
  *     the embedded defaults (both off). No effect on an external PostgreSQL.
  */
 public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJobs, int w2Jobs, int w3Jobs,
+        int schedulerWarmupJobs,
         int w4Rate, int w4Seconds, int httpSeconds, int httpWarmupSeconds, int connections, String client,
         int w6Rate, int m1Pending, int partitions, Ordering ordering, int statusWriters, int maxInFlight,
         boolean counters, int stepTimeoutSeconds, boolean durable) {
@@ -43,6 +46,7 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
     public static final int DEFAULT_W1_WARMUP_JOBS = 20_000;
     public static final int DEFAULT_W2_JOBS = 10_000;
     public static final int DEFAULT_W3_JOBS = 10_000;
+    public static final int DEFAULT_SCHEDULER_WARMUP_JOBS = 10_000;
     public static final int DEFAULT_W4_RATE = 1000;
     public static final int DEFAULT_W4_SECONDS = 20;
     public static final int DEFAULT_HTTP_SECONDS = 10;
@@ -64,6 +68,7 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
         atLeast("--w1-warmup-jobs", w1WarmupJobs, 0);
         atLeast("--w2-jobs", w2Jobs, 1);
         atLeast("--w3-jobs", w3Jobs, 1);
+        atLeast("--scheduler-warmup-jobs", schedulerWarmupJobs, 0);
         atLeast("--w4-rate", w4Rate, 1);
         atMost("--w4-rate", w4Rate, 1_000_000);
         atLeast("--w4-seconds", w4Seconds, 1);
@@ -100,7 +105,7 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
     /** A builder starting from these settings. */
     public Builder toBuilder() {
         return new Builder().workloads(workloads).w1Jobs(w1Jobs).w1WarmupJobs(w1WarmupJobs).w2Jobs(w2Jobs)
-                .w3Jobs(w3Jobs).w4Rate(w4Rate).w4Seconds(w4Seconds).httpSeconds(httpSeconds)
+                .w3Jobs(w3Jobs).schedulerWarmupJobs(schedulerWarmupJobs).w4Rate(w4Rate).w4Seconds(w4Seconds).httpSeconds(httpSeconds)
                 .httpWarmupSeconds(httpWarmupSeconds).connections(connections).client(client).w6Rate(w6Rate)
                 .m1Pending(m1Pending).partitions(partitions).ordering(ordering).statusWriters(statusWriters)
                 .maxInFlight(maxInFlight).counters(counters).stepTimeoutSeconds(stepTimeoutSeconds).durable(durable);
@@ -115,7 +120,8 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
             throw new IllegalArgumentException("--scale must be above 0 and at most 100, was " + factor);
         }
         return toBuilder().w1Jobs(scale(w1Jobs, factor)).w1WarmupJobs(scale(w1WarmupJobs, factor))
-                .w2Jobs(scale(w2Jobs, factor)).w3Jobs(scale(w3Jobs, factor)).w4Seconds(scale(w4Seconds, factor))
+                .w2Jobs(scale(w2Jobs, factor)).w3Jobs(scale(w3Jobs, factor))
+                .schedulerWarmupJobs(scale(schedulerWarmupJobs, factor)).w4Seconds(scale(w4Seconds, factor))
                 .httpSeconds(scale(httpSeconds, factor)).httpWarmupSeconds(scale(httpWarmupSeconds, factor))
                 .m1Pending(scale(m1Pending, factor)).build();
     }
@@ -168,6 +174,7 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
         private int w1WarmupJobs = DEFAULT_W1_WARMUP_JOBS;
         private int w2Jobs = DEFAULT_W2_JOBS;
         private int w3Jobs = DEFAULT_W3_JOBS;
+        private int schedulerWarmupJobs = DEFAULT_SCHEDULER_WARMUP_JOBS;
         private int w4Rate = DEFAULT_W4_RATE;
         private int w4Seconds = DEFAULT_W4_SECONDS;
         private int httpSeconds = DEFAULT_HTTP_SECONDS;
@@ -191,6 +198,7 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
         public Builder w1WarmupJobs(int v) { w1WarmupJobs = v; return this; }
         public Builder w2Jobs(int v) { w2Jobs = v; return this; }
         public Builder w3Jobs(int v) { w3Jobs = v; return this; }
+        public Builder schedulerWarmupJobs(int v) { schedulerWarmupJobs = v; return this; }
         public Builder w4Rate(int v) { w4Rate = v; return this; }
         public Builder w4Seconds(int v) { w4Seconds = v; return this; }
         public Builder httpSeconds(int v) { httpSeconds = v; return this; }
@@ -209,7 +217,8 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
 
         /** @throws IllegalArgumentException naming the option of the first invalid value */
         public BenchSettings build() {
-            return new BenchSettings(workloads, w1Jobs, w1WarmupJobs, w2Jobs, w3Jobs, w4Rate, w4Seconds, httpSeconds,
+            return new BenchSettings(workloads, w1Jobs, w1WarmupJobs, w2Jobs, w3Jobs, schedulerWarmupJobs,
+                    w4Rate, w4Seconds, httpSeconds,
                     httpWarmupSeconds, connections, client, w6Rate, m1Pending, partitions, ordering, statusWriters,
                     maxInFlight, counters, stepTimeoutSeconds, durable);
         }

@@ -81,6 +81,11 @@ public final class Line {
         return this;
     }
 
+    /** The errors so far, or null. */
+    public String error() {
+        return json.has("error") ? json.get("error").asText() : null;
+    }
+
     /** Adds {@code load_average_1m}, as the line is printed. */
     ObjectNode finish() {
         json.put("load_average_1m", round3(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));

@@ -17,7 +17,11 @@ public final class RecordingExtension implements BackgroundExtension {
     private final Function<Task, TaskResult> handler;
 
     public RecordingExtension(String topic, String name, Function<Task, TaskResult> handler) {
-        this.topics = Set.of(topic);
+        this(Set.of(topic), name, handler);
+    }
+
+    public RecordingExtension(Set<String> topics, String name, Function<Task, TaskResult> handler) {
+        this.topics = Set.copyOf(topics);
         this.name = name;
         this.handler = handler;
     }

@@ -58,12 +58,26 @@ public final class Reschedule implements Workload {
         String topic = ctx.infra().name("w3");
         String prefix = ctx.prefix("w3");
         ctx.infra().createTopic(topic, ctx.settings().partitions());
+        int warmJobs = ctx.settings().schedulerWarmupJobs();
+        String warmTopic = ctx.infra().name("w3warm");
+        if (warmJobs > 0) {
+            ctx.infra().createTopic(warmTopic, ctx.settings().partitions());
+        }
         DeliveryAudit audit = DeliveryAudit.install(db);
         Runs first = new Runs();
         Runs second = new Runs();
+        Runs warmSecond = new Runs();
         AtomicInteger otherAttempts = new AtomicInteger();
-        RecordingExtension extension = new RecordingExtension(topic, "bench-w3", task -> {
+        RecordingExtension extension = new RecordingExtension(warmJobs > 0 ? Set.of(topic, warmTopic) : Set.of(topic),
+                "bench-w3", task -> {
             long now = System.currentTimeMillis();
+            if (task.topic().equals(warmTopic)) {
+                if (task.attempt() == 1) {
+                    return TaskResult.reschedule(COUNTDOWN);
+                }
+                warmSecond.record(task, now, false);
+                return TaskResult.done();
+            }
             return switch (task.attempt()) {
                 case 1 -> {
                     first.record(task, now, true);
@@ -94,6 +108,34 @@ public final class Reschedule implements Workload {
         long done = 0;
         try (Publisher publisher = Publisher.connect(ctx.infra().bootstrap(), prefix, Map.of())) {
             publisher.producer().partitionsFor(topic);
+            if (warmJobs > 0) {
+                // An unmeasured round of the same shape through the same worker and scheduler, on a
+                // topic of its own: the measured round then runs compiled code on warm connections.
+                ctx.progress().say("W3: warm-up round, " + warmJobs + " tasks that reschedule once (not measured)");
+                List<UUID> warmIds = new ArrayList<>(warmJobs);
+                List<CompletableFuture<UUID>> warmSent = new ArrayList<>(warmJobs);
+                for (int i = 0; i < warmJobs; i++) {
+                    UUID id = UUID.randomUUID();
+                    warmIds.add(id);
+                    warmSent.add(publisher.publish(warmTopic, Payload.json(i), PublishOptions.builder().id(id)
+                            .key("k" + (i % KEYS)).build()));
+                }
+                CompletableFuture.allOf(warmSent.toArray(CompletableFuture[]::new))
+                        .get(ctx.settings().stepTimeoutSeconds(), TimeUnit.SECONDS);
+                long warmDeadline = System.nanoTime() + ctx.stepTimeout().toNanos();
+                for (UUID id : warmIds) {
+                    while (!warmSecond.ran(id) && System.nanoTime() < warmDeadline) {
+                        Thread.sleep(10);
+                    }
+                }
+                DelayAccuracy.awaitNoPending(db, warmTopic, warmDeadline);
+                if (warmIds.stream().anyMatch(id -> !warmSecond.ran(id))) {
+                    throw new IllegalStateException("W3: the warm-up round did not finish within "
+                            + ctx.settings().stepTimeoutSeconds() + " s");
+                }
+                Thread.sleep(1000); // let the status writes and deletes of the warm-up settle
+            }
+            line.put("warmup_jobs", warmJobs);
             ctx.progress().say("W3: publishing " + n + " tasks to " + topic);
             List<CompletableFuture<UUID>> sent = new ArrayList<>(n);
             start = System.nanoTime();

@@ -64,6 +64,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--w3-jobs", paramLabel = "N", description = "W3 rescheduling tasks (default 10000).")
     Integer w3Jobs;
 
+    @Option(names = "--scheduler-warmup-jobs", paramLabel = "N",
+            description = "W2 and W3: tasks of an unmeasured round of the same workload first (default 10000; 0 skips).")
+    Integer schedulerWarmupJobs;
+
     @Option(names = "--w4-rate", paramLabel = "R", description = "W4 tasks per second (default 1000).")
     Integer w4Rate;
 
@@ -132,6 +136,7 @@ final class BenchCommand implements Callable<Integer> {
         set(w1WarmupJobs, b::w1WarmupJobs);
         set(w2Jobs, b::w2Jobs);
         set(w3Jobs, b::w3Jobs);
+        set(schedulerWarmupJobs, b::schedulerWarmupJobs);
         set(w4Rate, b::w4Rate);
         set(w4Seconds, b::w4Seconds);
         set(httpSeconds, b::httpSeconds);

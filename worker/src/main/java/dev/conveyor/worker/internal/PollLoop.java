@@ -55,6 +55,11 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
 
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(50);
+    /**
+     * Held records are released at most this often (one status read per release): records due
+     * within one tick share a read instead of costing one each.
+     */
+    private static final long RELEASE_TICK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10);
     /** A poll of at least {@code 2 × DECODE_SLICE_MIN} records is decoded in up to {@code DECODE_SLICES} parallel slices. */
     private static final int DECODE_SLICES = Math.max(2, Runtime.getRuntime().availableProcessors());
     private static final int DECODE_SLICE_MIN = 128;
@@ -106,6 +111,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     /** Latest release time among the held records of each (partition, key), under key ordering. */
     private final Map<KeyOf, Instant> heldKeys = new HashMap<>();
     private long heldSeq;
+    private long lastReleaseNanos;
     private volatile boolean stopping;
     private volatile boolean aborted;
     private boolean paused;
@@ -292,10 +298,14 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
 
     /** Routes the held records whose time has come (one status read for all of them). */
     private void releaseDue() {
-        if (held.isEmpty()) {
+        if (held.isEmpty() || System.nanoTime() - lastReleaseNanos < RELEASE_TICK_NANOS) {
             return;
         }
         Instant now = clock.instant();
+        if (held.peek().releaseAt().isAfter(now)) {
+            return;
+        }
+        lastReleaseNanos = System.nanoTime();
         List<Polled> due = null;
         Set<UUID> ids = null;
         while (!held.isEmpty() && !held.peek().releaseAt().isAfter(now)) {
@@ -318,14 +328,18 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         }
     }
 
-    /** How long the next poll may block: until the next held record is due, at most the poll timeout. */
+    /**
+     * How long the next poll may block: until the next held record is due (and the release tick
+     * has passed), at most the poll timeout.
+     */
     private Duration untilRelease() {
         Held next = held.peek();
         if (next == null) {
             return POLL_TIMEOUT;
         }
         long ms = Duration.between(clock.instant(), next.releaseAt()).toMillis() + 1;
-        return Duration.ofMillis(Math.max(1, Math.min(POLL_TIMEOUT.toMillis(), ms)));
+        long tickLeftMs = (RELEASE_TICK_NANOS - (System.nanoTime() - lastReleaseNanos)) / 1_000_000L + 1;
+        return Duration.ofMillis(Math.max(1, Math.min(POLL_TIMEOUT.toMillis(), Math.max(ms, tickLeftMs))));
     }
 
     /**

@@ -23,10 +23,17 @@ import org.slf4j.LoggerFactory;
  * (and a {@code queued} task row with {@code next_run_at}), one batch per poll, and commits the
  * offsets only after the batch is written. A record that is not a valid future-dated event goes to
  * the dead-letter topic with the reason.
+ *
+ * <p>Pipelined: a writer thread stores one batch while the consumer thread polls the next (at most
+ * {@value #MAX_PENDING} batches between poll and commit), so a burst of future-dated events is in
+ * the table sooner. Batches are written in poll order, and each batch's offsets are committed only
+ * after it and every batch before it are written.
  */
 public final class DelayedIntake implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(DelayedIntake.class);
+    /** Most polled batches not yet written and committed. */
+    static final int MAX_PENDING = 2;
 
     private final Consumer<byte[], byte[]> consumer;
     private final Producer<byte[], byte[]> producer;
@@ -35,6 +42,13 @@ public final class DelayedIntake implements Runnable {
     private final String topic;
     private final String dlqTopic;
     private volatile boolean stopping;
+    private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().daemon().name("conveyor-delayed-writer").factory());
+    /** Polled batches in poll order: their offsets, and the write in progress. */
+    private final java.util.ArrayDeque<Pending> pending = new java.util.ArrayDeque<>();
+
+    private record Pending(java.util.Map<org.apache.kafka.common.TopicPartition,
+            org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets, java.util.concurrent.Future<?> write) {}
 
     public DelayedIntake(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, StatusStore store,
             Clock clock, String topic, String dlqTopic) {
@@ -49,22 +63,87 @@ public final class DelayedIntake implements Runnable {
     @Override
     public void run() {
         try {
-            consumer.subscribe(List.of(topic));
+            consumer.subscribe(List.of(topic), new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(java.util.Collection<org.apache.kafka.common.TopicPartition> parts) {
+                    // Whatever was polled is written and committed before another scheduler takes over.
+                    awaitWritten(0, true);
+                }
+
+                @Override
+                public void onPartitionsAssigned(java.util.Collection<org.apache.kafka.common.TopicPartition> parts) {}
+            });
             while (!stopping) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+                awaitWritten(MAX_PENDING - 1, false);
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(pending.isEmpty() ? Duration.ofMillis(200)
+                        : Duration.ofMillis(5));
                 if (!records.isEmpty()) {
-                    intake(records);
-                    consumer.commitSync();
+                    java.util.Map<org.apache.kafka.common.TopicPartition,
+                            org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new java.util.HashMap<>();
+                    for (org.apache.kafka.common.TopicPartition tp : records.partitions()) {
+                        List<ConsumerRecord<byte[], byte[]>> rs = records.records(tp);
+                        offsets.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(
+                                rs.get(rs.size() - 1).offset() + 1));
+                    }
+                    pending.add(new Pending(offsets, writer.submit(() -> intake(records))));
                 }
             }
+            awaitWritten(0, true);
         } catch (WakeupException e) {
             if (!stopping) {
                 log.error("Delayed-topic intake woken up unexpectedly", e);
             }
+            try {
+                awaitWritten(0, true); // what was polled before the stop is stored and committed
+            } catch (RuntimeException left) {
+                log.warn("Delayed-topic intake stopped with events uncommitted; they will be read again: {}",
+                        left.toString());
+            }
         } catch (RuntimeException e) {
             log.error("Delayed-topic intake stopped; uncommitted events will be read again", e);
         } finally {
+            writer.shutdownNow();
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * Commits the batches written so far, in poll order, waiting for the oldest ones until at most
+     * {@code keep} are left pending. The last commit is synchronous when {@code sync}.
+     */
+    private void awaitWritten(int keep, boolean sync) {
+        java.util.Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata>
+                commit = new java.util.HashMap<>();
+        while (!pending.isEmpty()) {
+            Pending head = pending.peek();
+            if (!head.write().isDone() && pending.size() <= keep) {
+                break;
+            }
+            try {
+                head.write().get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while storing future-dated events", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                // Only when stopping (the write retries until the database answers): leave it uncommitted.
+                pending.clear();
+                throw new IllegalStateException("storing future-dated events failed: " + e.getCause(), e.getCause());
+            }
+            pending.poll();
+            commit.putAll(head.offsets());
+        }
+        if (commit.isEmpty()) {
+            return;
+        }
+        if (sync) {
+            consumer.commitSync(commit);
+        } else {
+            consumer.commitAsync(commit, (offsets, error) -> {
+                if (error != null) {
+                    log.warn("Committing delayed-topic offsets failed (those events may be stored twice): {}",
+                            error.getMessage());
+                }
+            });
         }
     }
 

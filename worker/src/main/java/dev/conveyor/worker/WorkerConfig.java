@@ -18,7 +18,8 @@ import java.util.Objects;
  * @param group consumer group of this worker pool ({@code worker.group}, default {@code conveyor-workers})
  * @param node name of this node in {@code task_transitions.node} ({@code worker.node}, default host-pid)
  * @param concurrency most executions at once in this worker ({@code worker.concurrency}, default 64)
- * @param maxInFlight most records held between poll and commit; bounds memory whatever the backlog
+ * @param maxInFlight most records held between poll and commit, including records the scheduler sent
+ *     ahead that wait for their {@code conveyor_not_before} time; bounds memory whatever the backlog
  *     ({@code worker.max-in-flight}, default 4096)
  * @param timeout default execution timeout ({@code worker.timeout}, default 60 s)
  * @param ordering default ordering ({@code worker.ordering}, default {@code key})

@@ -16,6 +16,7 @@ class BenchSettingsTest {
         assertThat(s.w1Jobs()).isEqualTo(100_000);
         assertThat(s.w2Jobs()).isEqualTo(10_000);
         assertThat(s.w3Jobs()).isEqualTo(10_000);
+        assertThat(s.schedulerWarmupJobs()).isEqualTo(10_000);
         assertThat(s.w4Rate()).isEqualTo(1000);
         assertThat(s.w4Seconds()).isEqualTo(20);
         assertThat(s.w6Rate()).isEqualTo(500);
@@ -29,6 +30,7 @@ class BenchSettingsTest {
         BenchSettings s = BenchSettings.defaults().scaled(0.1);
         assertThat(s.w1Jobs()).isEqualTo(10_000);
         assertThat(s.w2Jobs()).isEqualTo(1_000);
+        assertThat(s.schedulerWarmupJobs()).isEqualTo(1_000);
         assertThat(s.w4Seconds()).isEqualTo(2);
         assertThat(s.w4Rate()).isEqualTo(1000);
         assertThat(s.w6Rate()).isEqualTo(500);

@@ -37,7 +37,9 @@ class BenchCommandTest {
 
     @Test
     void explicitSizesWinOverTheScale() {
-        BenchSettings s = parse("--scale", "0.1", "--w1-jobs", "2000", "--m1-pending=20000", "--w4-seconds", "2").settings();
+        BenchSettings s = parse("--scale", "0.1", "--w1-jobs", "2000", "--m1-pending=20000", "--w4-seconds", "2",
+                "--scheduler-warmup-jobs", "0").settings();
+        assertThat(s.schedulerWarmupJobs()).as("0 skips the warm-up round").isZero();
         assertThat(s.w1Jobs()).isEqualTo(2000);
         assertThat(s.m1Pending()).isEqualTo(20_000);
         assertThat(s.w4Seconds()).isEqualTo(2);

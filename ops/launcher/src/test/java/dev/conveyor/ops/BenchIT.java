@@ -46,6 +46,7 @@ class BenchIT {
         try {
             code = new CommandLine(new Main()).execute("bench", "--config", config.toString(),
                     "--w1-jobs", "2000", "--w1-warmup-jobs", "500", "--w2-jobs", "300", "--w3-jobs", "300",
+                    "--scheduler-warmup-jobs", "200",
                     "--w4-rate", "500", "--w4-seconds", "1", "--http-seconds", "1", "--http-warmup-seconds", "0",
                     "--connections", "4", "--client", "java", "--w6-rate", "100", "--m1-pending", "20000",
                     "--partitions", "2", "--step-timeout-seconds", "60", "--report", report.toString());
@@ -62,6 +63,8 @@ class BenchIT {
         assertThat(lines).as("only JSON lines on stdout, one per workload")
                 .extracting(l -> l.path("workload").asText())
                 .containsExactly("W1", "W2", "W3", "W4", "W5", "W6", "M1");
+        assertThat(lines.get(1).path("warmup_jobs").asInt()).as("W2 ran its warm-up round").isEqualTo(200);
+        assertThat(lines.get(2).path("warmup_jobs").asInt()).as("W3 ran its warm-up round").isEqualTo(200);
         for (JsonNode line : lines) {
             WorkloadId id = WorkloadId.valueOf(line.path("workload").asText());
             assertThat(line.has("error")).as(id + " failed: " + line.path("error").asText()).isFalse();

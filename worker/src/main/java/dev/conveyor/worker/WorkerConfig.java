@@ -19,8 +19,9 @@ import java.util.Objects;
  * @param node name of this node in {@code task_transitions.node} ({@code worker.node}, default host-pid)
  * @param concurrency most executions at once in this worker ({@code worker.concurrency}, default 64)
  * @param maxInFlight most records held between poll and commit, including records the scheduler sent
- *     ahead that wait for their {@code conveyor_not_before} time; bounds memory whatever the backlog
- *     ({@code worker.max-in-flight}, default 4096)
+ *     ahead that wait for their {@code conveyor_not_before} time; bounds memory whatever the backlog,
+ *     at about 2 KB plus the payload per record ({@code worker.max-in-flight}, default 16384: a
+ *     second's worth of a dense burst of due deliveries; lower it for large payloads)
  * @param timeout default execution timeout ({@code worker.timeout}, default 60 s)
  * @param ordering default ordering ({@code worker.ordering}, default {@code key})
  * @param retry max attempts, reschedule floors and backoff ({@code worker.max-attempts},
@@ -64,7 +65,7 @@ public record WorkerConfig(
     public static final String DEFAULT_GROUP = "conveyor-workers";
     public static final String DEFAULT_TOPIC_PREFIX = "conveyor.";
     public static final int DEFAULT_CONCURRENCY = 64;
-    public static final int DEFAULT_MAX_IN_FLIGHT = 4096;
+    public static final int DEFAULT_MAX_IN_FLIGHT = 16_384;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
     public static final Ordering DEFAULT_ORDERING = Ordering.KEY;
 

@@ -56,7 +56,7 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
     public static final int DEFAULT_M1_PENDING = 1_000_000;
     public static final int DEFAULT_PARTITIONS = 4;
     public static final int DEFAULT_STATUS_WRITERS = 2;
-    public static final int DEFAULT_MAX_IN_FLIGHT = 4096;
+    public static final int DEFAULT_MAX_IN_FLIGHT = 16_384;
     public static final int DEFAULT_STEP_TIMEOUT_SECONDS = 150;
 
     public BenchSettings {

@@ -103,7 +103,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--status-writers", paramLabel = "N", description = "worker.status-writers under test (default 2).")
     Integer statusWriters;
 
-    @Option(names = "--max-in-flight", paramLabel = "N", description = "worker.max-in-flight under test (default 4096).")
+    @Option(names = "--max-in-flight", paramLabel = "N", description = "worker.max-in-flight under test (default 16384).")
     Integer maxInFlight;
 
     @Option(names = "--counters", paramLabel = "on|off",

@@ -301,7 +301,9 @@ public final class Scheduler implements AutoCloseable {
 
     private static Properties consumerProperties(SchedulerConfig config) {
         java.util.Map<String, Object> tuning = new java.util.HashMap<>();
-        tuning.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
+        // Large polls: under a burst each batch is one transaction (one commit, one fsync), so
+        // bigger batches store a burst of future-dated events sooner.
+        tuning.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
         tuning.putAll(config.kafkaClient());
         return KafkaClients.consumer(config.bootstrap(), config.group(), config.node() + "-delayed-intake", tuning);
     }

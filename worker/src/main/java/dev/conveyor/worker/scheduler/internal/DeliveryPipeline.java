@@ -26,8 +26,10 @@ import org.slf4j.LoggerFactory;
  *                                                                       │ acknowledgements
  *                                        finisher: delete the rows ◀────┘ (many batches per statement)
  * </pre>
- * The window holds at most {@code capacity} rows, counted from claim until their rows are deleted
- * (or released): that is all the memory deliveries take, whatever the backlog in the table.
+ * The window holds at most {@code capacity} rows, counted from claim until their records are
+ * produced (acknowledged or failed) or given back: that is all the memory deliveries take, whatever
+ * the backlog in the table. A produced row waits for the finisher as its id alone, so slow deletes
+ * never hold up the next claims.
  *
  * <p>The sender produces a record up to {@code sendAhead} before its due time, marked with the
  * {@value ConveyorHeaders#NOT_BEFORE} header: the worker holds it and runs it at that time, never
@@ -54,7 +56,7 @@ public final class DeliveryPipeline implements AutoCloseable {
     private final Condition changed = lock.newCondition();
     private final PriorityQueue<Claimed> window =
             new PriorityQueue<>(Comparator.comparing(Claimed::dueAt).thenComparingLong(Claimed::id));
-    /** Rows claimed and not yet deleted or released; never above {@link #capacity}. */
+    /** Rows claimed whose records are not produced (or given back) yet; never above {@link #capacity}. */
     private final AtomicInteger held = new AtomicInteger();
     private final LinkedBlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
     private final Thread sender;
@@ -64,8 +66,8 @@ public final class DeliveryPipeline implements AutoCloseable {
     /** Sends whose acknowledgement has not arrived yet. */
     private final AtomicInteger unacknowledged = new AtomicInteger();
 
-    /** A produced row's fate, reported by the producer's callback. */
-    private record Outcome(Claimed claimed, boolean acknowledged) {}
+    /** A produced row's fate, reported by the producer's callback: only its id is kept from then on. */
+    private record Outcome(long id, boolean acknowledged) {}
 
     /**
      * @param capacity most rows claimed ahead and not yet finished
@@ -146,7 +148,8 @@ public final class DeliveryPipeline implements AutoCloseable {
                     // the row back so that it is claimed again rather than waiting out its lease.
                     log.warn("Producing scheduled delivery {} failed ({}); its row is released", due.get(i).id(),
                             e.toString());
-                    outcomes.add(new Outcome(due.get(i), false));
+                    outcomes.add(new Outcome(due.get(i).id(), false));
+                    forget(1);
                 }
             }
             due.clear();
@@ -211,8 +214,10 @@ public final class DeliveryPipeline implements AutoCloseable {
                 log.warn("Producing scheduled delivery {} of task {} failed ({}); it is claimed again",
                         c.id(), c.taskId(), error.toString());
             }
-            outcomes.add(new Outcome(c, error == null));
+            outcomes.add(new Outcome(c.id(), error == null));
             unacknowledged.decrementAndGet();
+            // The record is out of memory now (its row waits for the finisher as an id): room for more.
+            forget(1);
         });
     }
 
@@ -237,13 +242,12 @@ public final class DeliveryPipeline implements AutoCloseable {
                 List<Long> acknowledged = new ArrayList<>(batch.size());
                 List<Long> failed = new ArrayList<>();
                 for (Outcome o : batch) {
-                    (o.acknowledged() ? acknowledged : failed).add(o.claimed().id());
+                    (o.acknowledged() ? acknowledged : failed).add(o.id());
                 }
                 if (!acknowledged.isEmpty()) {
                     deliveries.afterProduce();
                 }
                 deliveries.finish(acknowledged, failed);
-                forget(batch.size());
                 batch.clear();
                 retryDelayMs = 100;
             } catch (InterruptedException e) {
@@ -254,7 +258,6 @@ public final class DeliveryPipeline implements AutoCloseable {
                 log.warn("Deleting {} delivered scheduled deliveries failed ({}); retrying in {} ms", batch.size(),
                         e.getMessage(), retryDelayMs);
                 if (finisherStopping) {
-                    forget(batch.size());
                     return;
                 }
                 try {

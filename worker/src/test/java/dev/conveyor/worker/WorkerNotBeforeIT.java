@@ -181,8 +181,47 @@ class WorkerNotBeforeIT {
 
         Starts second = new Starts(topic);
         fx.start(fx.config().group(group).build(), second);
+        assertThat(Instant.now()).as("the rebalance finished while the records were still held").isBefore(at);
         fx.awaitStatus(task.id(), TaskStatus.DONE);
         assertThat(second.startedAt.get(task.id())).isGreaterThanOrEqualTo(at.toEpochMilli());
         assertThat(second.startedAt).as("the committed record is not run again").doesNotContainKey(before.id());
+    }
+
+    @Test
+    void heldRecordsSurviveARebalanceAndRunOnceOnTime() throws Exception {
+        String topic = fx.kafka.createTopic("rebalance", 2);
+        String group = TestKafka.uniqueName("rebalance");
+        Starts first = new Starts(topic);
+        Worker a = fx.start(fx.config().group(group).build(), first);
+        Instant at = Instant.now().plusSeconds(6).truncatedTo(ChronoUnit.MILLIS);
+        List<Task> tasks = new java.util.ArrayList<>();
+        for (int partition = 0; partition < 2; partition++) {
+            for (int i = 0; i < 3; i++) {
+                Task task = fx.task(topic, "{\"p\":" + partition + ",\"i\":" + i + "}");
+                ProducerRecord<byte[], byte[]> r = notBefore(task, at);
+                fx.send(new ProducerRecord<>(topic, partition, r.key(), r.value(), r.headers()));
+                tasks.add(task);
+            }
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+                .until(() -> a.metrics().inFlight() == 6);
+        // A second worker joins the group while the first holds all six: partitions move.
+        Starts second = new Starts(topic);
+        fx.start(fx.config().group(group).build(), second);
+        assertThat(Instant.now()).as("the rebalance finished while the records were still held").isBefore(at);
+
+        for (Task t : tasks) {
+            fx.awaitStatus(t.id(), TaskStatus.DONE);
+        }
+        Thread.sleep(500); // room for a second run to show up
+        assertThat(second.startedAt).as("a partition moved: its held records were given up and redelivered")
+                .isNotEmpty();
+        for (Task t : tasks) {
+            long runs = java.util.stream.Stream.of(first, second).filter(s -> s.startedAt.containsKey(t.id())).count();
+            assertThat(runs).as("task %s ran on exactly one worker", t.id()).isEqualTo(1);
+            long started = first.startedAt.getOrDefault(t.id(), second.startedAt.get(t.id()));
+            assertThat(started).as("not before conveyor_not_before").isGreaterThanOrEqualTo(at.toEpochMilli());
+            assertThat(fx.transitions(t.id())).containsExactly(TaskStatus.RUNNING, TaskStatus.DONE);
+        }
     }
 }

@@ -224,4 +224,22 @@ class WorkerNotBeforeIT {
             assertThat(fx.transitions(t.id())).containsExactly(TaskStatus.RUNNING, TaskStatus.DONE);
         }
     }
+
+    @Test
+    void aRecordAskingToBeHeldForMoreThanAMinuteIsDeadLettered() throws Exception {
+        String topic = fx.kafka.createTopic("toofar", 1);
+        Starts ext = new Starts(topic);
+        Worker worker = fx.start(fx.config().build(), ext);
+        Task far = fx.task(topic, "{}");
+        fx.send(notBefore(far, Instant.now().plus(Duration.ofDays(1))));
+        Task next = fx.publish(fx.task(topic, "{}"));
+
+        fx.awaitStatus(far.id(), TaskStatus.DEAD);
+        fx.awaitStatus(next.id(), TaskStatus.DONE);
+        assertThat(ext.startedAt).doesNotContainKey(far.id());
+        assertThat(worker.metrics().deadLetters()).isEqualTo(1);
+        assertThat(fx.transitionReasons(far.id()).get(fx.transitionReasons(far.id()).size() - 1))
+                .contains("conveyor_not_before").contains("more than 60 s");
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> worker.metrics().inFlight() == 0);
+    }
 }

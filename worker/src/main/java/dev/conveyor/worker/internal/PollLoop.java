@@ -59,6 +59,12 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
      * Held records are released at most this often (one status read per release): records due
      * within one tick share a read instead of costing one each.
      */
+    /**
+     * Longest a record may ask to be held ({@code conveyor_not_before}): the scheduler sends 1 s
+     * ahead; a record asking for more is not one of its deliveries (future-dated tasks go through
+     * the delayed topic) and is dead-lettered rather than left blocking its partition's commits.
+     */
+    static final Duration MAX_HOLD = Duration.ofSeconds(60);
     private static final long RELEASE_TICK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10);
     /** A poll of at least {@code 2 × DECODE_SLICE_MIN} records is decoded in up to {@code DECODE_SLICES} parallel slices. */
     private static final int DECODE_SLICES = Math.max(2, Runtime.getRuntime().availableProcessors());
@@ -223,7 +229,13 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
                     // Claim before reading the stored state: a copy that finishes in between is then either
                     // still claimed (seen here) or already durable (seen by the read below), never neither.
                     inFlightAttempt = inFlightIds.putIfAbsent(ok.task().id(), ok.task().attempt());
-                    if (hold(new Polled(tp, r, decoded[i], inFlightAttempt), ok.task(), route, polledAt)) {
+                    Polled p = new Polled(tp, r, decoded[i], inFlightAttempt);
+                    Instant notBefore = notBefore(r);
+                    if (notBefore != null && notBefore.isAfter(polledAt.plus(MAX_HOLD))) {
+                        holdTooLong(p, ok.task(), route, notBefore, polledAt);
+                        continue;
+                    }
+                    if (hold(p, ok.task(), route, notBefore, polledAt)) {
                         continue;
                     }
                 }
@@ -260,8 +272,8 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
      * Holds the record if it must not run yet: its {@code conveyor_not_before} time is in the
      * future, or (key ordering) a record of the same partition and key is held.
      */
-    private boolean hold(Polled p, Task task, Route route, Instant now) {
-        Instant releaseAt = notBefore(p.record());
+    private boolean hold(Polled p, Task task, Route route, Instant notBefore, Instant now) {
+        Instant releaseAt = notBefore;
         KeyOf key = route.ordering() == Ordering.KEY && p.record().key() != null
                 ? new KeyOf(p.partition(), java.nio.ByteBuffer.wrap(p.record().key())) : null;
         if (key != null && !heldKeys.isEmpty()) {
@@ -278,6 +290,20 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             heldKeys.put(key, releaseAt);
         }
         return true;
+    }
+
+    /** A record that asks to be held longer than {@link #MAX_HOLD}: dead-lettered with the reason. */
+    private void holdTooLong(Polled p, Task task, Route route, Instant notBefore, Instant now) {
+        if (p.inFlightAttempt() == null) {
+            inFlightIds.remove(task.id(), task.attempt());
+        }
+        String reason = ConveyorHeaders.NOT_BEFORE + " " + notBefore + " is more than " + MAX_HOLD.toSeconds()
+                + " s after this worker's clock (" + now + "); the scheduler sends its deliveries at most "
+                + "1 s ahead, and future-dated tasks go through the delayed topic";
+        log.warn("Dead-lettering task {} ({}-{}@{}): {}", task.id(), p.record().topic(), p.record().partition(),
+                p.record().offset(), reason);
+        writer.submit(new WriterEvent.DeadLetter(p.partition(), p.record().offset(), p.record(), reason,
+                StatusChange.dead(task, route.extension().name(), null, now, reason)));
     }
 
     /** The record's {@code conveyor_not_before} time, or null without one (or with one that does not parse). */

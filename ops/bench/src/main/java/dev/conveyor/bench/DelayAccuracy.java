@@ -90,32 +90,10 @@ public final class DelayAccuracy implements Workload {
                 throw new IllegalStateException("W2: the warm-up future-dated task did not run within 60 s");
             }
             if (warmJobs > 0) {
-                // An unmeasured round of the same shape through the same worker and scheduler, on a
-                // topic of its own: the measured round then runs compiled code on warm connections,
-                // as a scheduler and workers that have been running a while do.
                 ctx.progress().say("W2: warm-up round, " + warmJobs + " future-dated tasks (not measured)");
-                List<UUID> warmIds = new ArrayList<>(warmJobs);
-                List<CompletableFuture<UUID>> warmSent = new ArrayList<>(warmJobs);
-                for (int i = 0; i < warmJobs; i++) {
-                    UUID id = UUID.randomUUID();
-                    warmIds.add(id);
-                    warmSent.add(publisher.publish(warmTopic, Payload.json(i), PublishOptions.builder().id(id)
-                            .key("k" + (i % KEYS)).scheduleAt(Instant.now().plus(DELAY)).build()));
-                }
-                CompletableFuture.allOf(warmSent.toArray(CompletableFuture[]::new))
-                        .get(ctx.settings().stepTimeoutSeconds(), TimeUnit.SECONDS);
-                long warmDeadlineAll = System.nanoTime() + DELAY.toNanos() + ctx.stepTimeout().toNanos();
-                for (UUID id : warmIds) {
-                    while (!runs.ran(id) && System.nanoTime() < warmDeadlineAll) {
-                        Thread.sleep(10);
-                    }
-                }
-                awaitNoPending(db, warmTopic, warmDeadlineAll);
-                if (warmIds.stream().anyMatch(id -> !runs.ran(id))) {
-                    throw new IllegalStateException("W2: the warm-up round did not finish within "
-                            + ctx.settings().stepTimeoutSeconds() + " s");
-                }
-                Thread.sleep(1000); // let the status writes and deletes of the warm-up settle
+                WarmUpRound.run(ctx, "W2", publisher, db, warmTopic, warmJobs,
+                        i -> PublishOptions.builder().key("k" + (i % KEYS)).scheduleAt(Instant.now().plus(DELAY)),
+                        runs::ran);
             }
             line.put("warmup_jobs", warmJobs).put("warmup_seconds", Progress.secondsSince(warmStart));
 

@@ -109,31 +109,9 @@ public final class Reschedule implements Workload {
         try (Publisher publisher = Publisher.connect(ctx.infra().bootstrap(), prefix, Map.of())) {
             publisher.producer().partitionsFor(topic);
             if (warmJobs > 0) {
-                // An unmeasured round of the same shape through the same worker and scheduler, on a
-                // topic of its own: the measured round then runs compiled code on warm connections.
                 ctx.progress().say("W3: warm-up round, " + warmJobs + " tasks that reschedule once (not measured)");
-                List<UUID> warmIds = new ArrayList<>(warmJobs);
-                List<CompletableFuture<UUID>> warmSent = new ArrayList<>(warmJobs);
-                for (int i = 0; i < warmJobs; i++) {
-                    UUID id = UUID.randomUUID();
-                    warmIds.add(id);
-                    warmSent.add(publisher.publish(warmTopic, Payload.json(i), PublishOptions.builder().id(id)
-                            .key("k" + (i % KEYS)).build()));
-                }
-                CompletableFuture.allOf(warmSent.toArray(CompletableFuture[]::new))
-                        .get(ctx.settings().stepTimeoutSeconds(), TimeUnit.SECONDS);
-                long warmDeadline = System.nanoTime() + ctx.stepTimeout().toNanos();
-                for (UUID id : warmIds) {
-                    while (!warmSecond.ran(id) && System.nanoTime() < warmDeadline) {
-                        Thread.sleep(10);
-                    }
-                }
-                DelayAccuracy.awaitNoPending(db, warmTopic, warmDeadline);
-                if (warmIds.stream().anyMatch(id -> !warmSecond.ran(id))) {
-                    throw new IllegalStateException("W3: the warm-up round did not finish within "
-                            + ctx.settings().stepTimeoutSeconds() + " s");
-                }
-                Thread.sleep(1000); // let the status writes and deletes of the warm-up settle
+                WarmUpRound.run(ctx, "W3", publisher, db, warmTopic, warmJobs,
+                        i -> PublishOptions.builder().key("k" + (i % KEYS)), warmSecond::ran);
             }
             line.put("warmup_jobs", warmJobs);
             ctx.progress().say("W3: publishing " + n + " tasks to " + topic);

@@ -56,15 +56,15 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(50);
     /**
-     * Held records are released at most this often (one status read per release): records due
-     * within one tick share a read instead of costing one each.
-     */
-    /**
      * Longest a record may ask to be held ({@code conveyor_not_before}): the scheduler sends 1 s
      * ahead; a record asking for more is not one of its deliveries (future-dated tasks go through
      * the delayed topic) and is dead-lettered rather than left blocking its partition's commits.
      */
     static final Duration MAX_HOLD = Duration.ofSeconds(60);
+    /**
+     * Held records are released at most this often (one status read per release): records due
+     * within one tick share a read instead of costing one each.
+     */
     private static final long RELEASE_TICK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10);
     /** A poll of at least {@code 2 × DECODE_SLICE_MIN} records is decoded in up to {@code DECODE_SLICES} parallel slices. */
     private static final int DECODE_SLICES = Math.max(2, Runtime.getRuntime().availableProcessors());
@@ -87,7 +87,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     }
 
     /** A polled record waiting for its {@code conveyor_not_before} time (or for a held record of its key). */
-    private record Held(Polled polled, Task task, Instant releaseAt, long seq, Object sequenceKey) {}
+    private record Held(Polled polled, Task task, Instant releaseAt, long seq, KeyOf sequenceKey) {}
 
     /** A (partition, Kafka key) pair, compared by content. */
     private record KeyOf(TopicPartition partition, java.nio.ByteBuffer key) {}
@@ -342,7 +342,8 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             }
             due.add(h.polled());
             ids.add(h.task().id());
-            if (h.sequenceKey() instanceof KeyOf key) {
+            if (h.sequenceKey() != null) {
+                KeyOf key = h.sequenceKey();
                 Instant keyRelease = heldKeys.get(key);
                 if (keyRelease != null && !keyRelease.isAfter(now)) {
                     heldKeys.remove(key);

@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * ({@code claimed_by}, {@code claimed_until}), with their tasks queued at the new attempt; a sender
  * thread produces each record {@link #SEND_AHEAD} before its due time, marked with the
  * {@code conveyor_not_before} header (the worker runs it at its due time, never earlier), and a
- * finisher deletes the rows after
- * Kafka acknowledged them, so no database work sits between a due time and its produce. At most
+ * finisher deletes the rows after Kafka acknowledged them, so no database work sits between a due
+ * time and its produce. At most
  * {@link #CLAIM_AHEAD_BATCHES} batches are held in memory. The loop sleeps until the earliest
  * claimable due time minus the claim-ahead window, and is woken early by PostgreSQL LISTEN/NOTIFY
  * when a delivery is inserted; a bounded safety poll ({@code scheduler.safety-poll}) covers a

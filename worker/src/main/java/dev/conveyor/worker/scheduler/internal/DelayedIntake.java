@@ -10,6 +10,16 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -42,13 +52,13 @@ public final class DelayedIntake implements Runnable {
     private final String topic;
     private final String dlqTopic;
     private volatile boolean stopping;
-    private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().name("conveyor-delayed-writer").factory());
     /** Polled batches in poll order: their offsets, and the write in progress. */
-    private final java.util.ArrayDeque<Pending> pending = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
 
-    private record Pending(java.util.Map<org.apache.kafka.common.TopicPartition,
-            org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets, java.util.concurrent.Future<?> write) {}
+    private record Pending(Map<TopicPartition,
+            OffsetAndMetadata> offsets, Future<?> write) {}
 
     public DelayedIntake(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, StatusStore store,
             Clock clock, String topic, String dlqTopic) {
@@ -63,26 +73,26 @@ public final class DelayedIntake implements Runnable {
     @Override
     public void run() {
         try {
-            consumer.subscribe(List.of(topic), new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
+            consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
                 @Override
-                public void onPartitionsRevoked(java.util.Collection<org.apache.kafka.common.TopicPartition> parts) {
+                public void onPartitionsRevoked(Collection<TopicPartition> parts) {
                     // Whatever was polled is written and committed before another scheduler takes over.
                     awaitWritten(0, true);
                 }
 
                 @Override
-                public void onPartitionsAssigned(java.util.Collection<org.apache.kafka.common.TopicPartition> parts) {}
+                public void onPartitionsAssigned(Collection<TopicPartition> parts) {}
             });
             while (!stopping) {
                 awaitWritten(MAX_PENDING - 1, false);
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(pending.isEmpty() ? Duration.ofMillis(200)
                         : Duration.ofMillis(5));
                 if (!records.isEmpty()) {
-                    java.util.Map<org.apache.kafka.common.TopicPartition,
-                            org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new java.util.HashMap<>();
-                    for (org.apache.kafka.common.TopicPartition tp : records.partitions()) {
+                    Map<TopicPartition,
+                            OffsetAndMetadata> offsets = new HashMap<>();
+                    for (TopicPartition tp : records.partitions()) {
                         List<ConsumerRecord<byte[], byte[]>> rs = records.records(tp);
-                        offsets.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(
+                        offsets.put(tp, new OffsetAndMetadata(
                                 rs.get(rs.size() - 1).offset() + 1));
                     }
                     pending.add(new Pending(offsets, writer.submit(() -> intake(records))));
@@ -112,8 +122,8 @@ public final class DelayedIntake implements Runnable {
      * {@code keep} are left pending. The last commit is synchronous when {@code sync}.
      */
     private void awaitWritten(int keep, boolean sync) {
-        java.util.Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata>
-                commit = new java.util.HashMap<>();
+        Map<TopicPartition, OffsetAndMetadata>
+                commit = new HashMap<>();
         while (!pending.isEmpty()) {
             Pending head = pending.peek();
             if (!head.write().isDone() && pending.size() <= keep) {

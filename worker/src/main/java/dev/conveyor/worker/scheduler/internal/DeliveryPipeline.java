@@ -96,25 +96,44 @@ public final class DeliveryPipeline implements AutoCloseable {
     }
 
     /**
-     * Adds freshly claimed rows; the caller claimed no more than {@link #room()}. Rows that arrive
-     * after {@link #close} began are given back at once.
+     * Adds freshly claimed rows (in due order, as {@link Deliveries#claim} returns them); the
+     * caller claimed no more than {@link #room()}. Rows already inside the send-ahead time are
+     * produced right here, on the claiming thread: under a burst the claim threads then produce in
+     * parallel instead of queueing thousands of records for the one sender. Rows that arrive after
+     * {@link #close} began are given back at once.
      */
     public void add(List<Claimed> claimed) {
         if (claimed.isEmpty()) {
             return;
         }
+        List<Claimed> sendNow;
         lock.lock();
         try {
-            if (!stopping) {
+            if (stopping) {
+                sendNow = null;
+            } else {
                 held.addAndGet(claimed.size());
-                window.addAll(claimed);
-                changed.signalAll();
-                return;
+                Instant sendable = clock.instant().plus(sendAhead);
+                int k = 0;
+                while (k < claimed.size() && !claimed.get(k).dueAt().isAfter(sendable)) {
+                    k++;
+                }
+                sendNow = claimed.subList(0, k);
+                if (k < claimed.size()) {
+                    window.addAll(claimed.subList(k, claimed.size()));
+                    changed.signalAll();
+                }
             }
         } finally {
             lock.unlock();
         }
-        deliveries.release(claimed.stream().map(Claimed::id).toList());
+        if (sendNow == null) {
+            deliveries.release(claimed.stream().map(Claimed::id).toList());
+            return;
+        }
+        for (Claimed c : sendNow) {
+            sendOrGiveBack(c);
+        }
     }
 
     /** Waits up to {@code max} for room in the window (rows finished). */
@@ -141,16 +160,7 @@ public final class DeliveryPipeline implements AutoCloseable {
                 break;
             }
             for (int i = 0; i < due.size(); i++) {
-                try {
-                    send(due.get(i));
-                } catch (RuntimeException e) {
-                    // The producer refused the send outright (closed, or a serialization error): give
-                    // the row back so that it is claimed again rather than waiting out its lease.
-                    log.warn("Producing scheduled delivery {} failed ({}); its row is released", due.get(i).id(),
-                            e.toString());
-                    outcomes.add(new Outcome(due.get(i).id(), false));
-                    forget(1);
-                }
+                sendOrGiveBack(due.get(i));
             }
             due.clear();
         }
@@ -179,6 +189,18 @@ public final class DeliveryPipeline implements AutoCloseable {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void sendOrGiveBack(Claimed c) {
+        try {
+            send(c);
+        } catch (RuntimeException e) {
+            // The producer refused the send outright (closed, or a serialization error): give the
+            // row back so that it is claimed again rather than waiting out its lease.
+            log.warn("Producing scheduled delivery {} failed ({}); its row is released", c.id(), e.toString());
+            outcomes.add(new Outcome(c.id(), false));
+            forget(1);
         }
     }
 

@@ -225,8 +225,9 @@ public final class Scheduler implements AutoCloseable {
         if (limit == 0) {
             return true;
         }
-        List<Deliveries.Claimed> first = deliveries.claim(now, now.plus(CLAIM_AHEAD), limit);
+        List<Deliveries.Claimed> first = deliveries.claimOnly(now, now.plus(CLAIM_AHEAD), limit);
         pipeline.add(first);
+        queueRescheduled(first, now);
         boolean burst = first.size() == limit;
         while (burst && !stopping) {
             int room = pipeline.room();
@@ -238,8 +239,9 @@ public final class Scheduler implements AutoCloseable {
             List<java.util.concurrent.Future<Integer>> claims = new java.util.ArrayList<>(CLAIM_THREADS);
             for (int i = 0; i < CLAIM_THREADS && i * each < room; i++) {
                 claims.add(claimPool.submit(() -> {
-                    List<Deliveries.Claimed> claimed = deliveries.claim(at, at.plus(CLAIM_AHEAD), each);
+                    List<Deliveries.Claimed> claimed = deliveries.claimOnly(at, at.plus(CLAIM_AHEAD), each);
                     pipeline.add(claimed);
+                    queueRescheduled(claimed, at);
                     return claimed.size();
                 }));
             }
@@ -256,6 +258,20 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * After the claimed rows went to the pipeline (those inside the send-ahead time are produced by
+     * then): their rescheduled tasks become {@code queued}. A failure only costs the history its
+     * {@code queued} step: the worker runs a task it finds still {@code rescheduled} all the same.
+     */
+    private void queueRescheduled(List<Deliveries.Claimed> claimed, Instant now) {
+        try {
+            deliveries.queueRescheduled(claimed, now);
+        } catch (RuntimeException e) {
+            log.warn("Queueing {} redelivered task(s) failed ({}); they run all the same", claimed.size(),
+                    e.getMessage());
+        }
     }
 
     static int claimAheadCapacity(SchedulerConfig config) {

@@ -36,7 +36,9 @@ import org.jooq.impl.DSL;
  * {@link #deliverDue}), and deleted after Kafka acknowledged them.
  *
  * <ol>
- *   <li>{@link #claim}: one short transaction takes up to a batch of rows due before a horizon
+ *   <li>{@link #claim} (or {@link #claimOnly} then {@link #queueRescheduled}, as the running
+ *       scheduler does, so the records leave before the requeue): one short transaction takes up
+ *       to a batch of rows due before a horizon
  *       that nobody holds ({@code claimed_until} null or past), {@code FOR UPDATE SKIP LOCKED} so
  *       concurrent schedulers take different rows, and stamps them {@code claimed_by} /
  *       {@code claimed_until} (the lease). In the same transaction the rescheduled tasks among them
@@ -242,6 +244,32 @@ public final class Deliveries {
         }));
         claimed.sort(Comparator.comparing(Claimed::dueAt).thenComparingLong(Claimed::id));
         return claimed;
+    }
+
+    /**
+     * Claims like {@link #claim} but leaves the rescheduled tasks as they are: the caller hands the
+     * rows to the sender first and then calls {@link #queueRescheduled}, so the claim transaction
+     * is short and a burst's records leave sooner. The tasks are queued long before their records
+     * are run (records are sent ahead and held until due); a worker that finds a task still
+     * {@code rescheduled} at the previous attempt runs it all the same, and the guarded requeue
+     * then leaves it alone.
+     */
+    public List<Claimed> claimOnly(Instant now, Instant horizon, int limit) {
+        if (limit <= 0) {
+            return List.of();
+        }
+        Instant claimedUntil = horizon.plus(LEASE);
+        List<Claimed> claimed = dsl.transactionResult(tx -> tx.dsl().connectionResult(
+                conn -> claimRows(conn, now, horizon, limit, claimedUntil)));
+        claimed.sort(Comparator.comparing(Claimed::dueAt).thenComparingLong(Claimed::id));
+        return claimed;
+    }
+
+    /** Queues the rescheduled tasks among claimed rows at their delivered attempt (one transaction). */
+    public void queueRescheduled(List<Claimed> rows, Instant now) {
+        if (!rows.isEmpty()) {
+            dsl.transaction(tx -> tx.dsl().connection(conn -> requeue(conn, rows, now)));
+        }
     }
 
     private List<Claimed> claimRows(Connection conn, Instant now, Instant horizon, int limit, Instant claimedUntil)

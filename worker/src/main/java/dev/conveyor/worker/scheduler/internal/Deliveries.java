@@ -231,19 +231,7 @@ public final class Deliveries {
      * attempt (and runs it).
      */
     public List<Claimed> claim(Instant now, Instant horizon, int limit) {
-        if (limit <= 0) {
-            return List.of();
-        }
-        Instant claimedUntil = horizon.plus(LEASE);
-        List<Claimed> claimed = dsl.transactionResult(tx -> tx.dsl().connectionResult(conn -> {
-            List<Claimed> rows = claimRows(conn, now, horizon, limit, claimedUntil);
-            if (!rows.isEmpty()) {
-                requeue(conn, rows, now);
-            }
-            return rows;
-        }));
-        claimed.sort(Comparator.comparing(Claimed::dueAt).thenComparingLong(Claimed::id));
-        return claimed;
+        return claim(now, horizon, limit, true);
     }
 
     /**
@@ -255,12 +243,21 @@ public final class Deliveries {
      * then leaves it alone.
      */
     public List<Claimed> claimOnly(Instant now, Instant horizon, int limit) {
+        return claim(now, horizon, limit, false);
+    }
+
+    private List<Claimed> claim(Instant now, Instant horizon, int limit, boolean requeue) {
         if (limit <= 0) {
             return List.of();
         }
         Instant claimedUntil = horizon.plus(LEASE);
-        List<Claimed> claimed = dsl.transactionResult(tx -> tx.dsl().connectionResult(
-                conn -> claimRows(conn, now, horizon, limit, claimedUntil)));
+        List<Claimed> claimed = dsl.transactionResult(tx -> tx.dsl().connectionResult(conn -> {
+            List<Claimed> rows = claimRows(conn, now, horizon, limit, claimedUntil);
+            if (requeue && !rows.isEmpty()) {
+                requeue(conn, rows, now);
+            }
+            return rows;
+        }));
         claimed.sort(Comparator.comparing(Claimed::dueAt).thenComparingLong(Claimed::id));
         return claimed;
     }

@@ -33,8 +33,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Records sent ahead of their due time ({@code conveyor_not_before}): held by the worker, run at
- * that time and never earlier, in key order, not at all once cancelled, and redelivered when the
- * worker stops while holding them.
+ * that time and never earlier, entering their key's order at that time, not at all once cancelled,
+ * and redelivered when the worker stops while holding them.
  */
 @ConveyorIntegrationTest
 class WorkerNotBeforeIT {
@@ -120,24 +120,29 @@ class WorkerNotBeforeIT {
     }
 
     @Test
-    void aLaterRecordWithTheSameKeyWaitsBehindAHeldOne() throws Exception {
+    void aHeldRecordTakesItsPlaceInItsKeyWhenReleased() throws Exception {
         String topic = fx.kafka.createTopic("keyed", 1);
         Starts ext = new Starts(topic);
         fx.start(fx.config().build(), ext);
-        Task held = Task.builder().topic(topic).key("customer-7").payload("{\"n\":1}", "application/json").build();
-        Task after = Task.builder().topic(topic).key("customer-7").payload("{\"n\":2}", "application/json").build();
-        Task otherKey = Task.builder().topic(topic).key("customer-8").payload("{\"n\":3}", "application/json").build();
-        Instant at = Instant.now().plusMillis(1500);
-        fx.send(notBefore(held, at));
-        fx.publish(after);
-        fx.publish(otherKey);
+        Task later = Task.builder().topic(topic).key("customer-7").payload("{\"n\":1}", "application/json").build();
+        Task sooner = Task.builder().topic(topic).key("customer-7").payload("{\"n\":2}", "application/json").build();
+        Task now = Task.builder().topic(topic).key("customer-7").payload("{\"n\":3}", "application/json").build();
+        Instant laterAt = Instant.now().plusMillis(2500);
+        Instant soonerAt = Instant.now().plusMillis(1200);
+        // Offset order: later, sooner, now. Run order: as if each had been produced at its not-before time.
+        fx.send(notBefore(later, laterAt));
+        fx.send(notBefore(sooner, soonerAt));
+        fx.publish(now);
 
-        fx.awaitStatus(otherKey.id(), TaskStatus.DONE);
-        assertThat(ext.startedAt).as("the other key does not wait").containsKey(otherKey.id())
-                .doesNotContainKey(after.id());
-        fx.awaitStatus(after.id(), TaskStatus.DONE);
-        assertThat(ext.order).containsSubsequence(held.id(), after.id());
-        assertThat(ext.startedAt.get(after.id())).isGreaterThanOrEqualTo(at.toEpochMilli());
+        fx.awaitStatus(now.id(), TaskStatus.DONE);
+        assertThat(ext.startedAt).as("a record of the key polled after held ones does not wait for them")
+                .containsKey(now.id()).doesNotContainKeys(later.id(), sooner.id());
+        fx.awaitStatus(later.id(), TaskStatus.DONE);
+        fx.awaitStatus(sooner.id(), TaskStatus.DONE);
+        assertThat(ext.order).containsExactly(now.id(), sooner.id(), later.id());
+        assertThat(ext.startedAt.get(sooner.id())).as("not held up by the held record before it")
+                .isGreaterThanOrEqualTo(soonerAt.toEpochMilli()).isLessThan(soonerAt.toEpochMilli() + 700);
+        assertThat(ext.startedAt.get(later.id())).isGreaterThanOrEqualTo(laterAt.toEpochMilli());
     }
 
     @Test

@@ -45,8 +45,11 @@ import org.slf4j.LoggerFactory;
  * <p>A record with a {@code conveyor_not_before} header in the future (the scheduler sends due
  * deliveries a little ahead) is <em>held</em>: claimed and counted in flight at once, but its status
  * read and its run wait until that time, so a cancel in between is seen and the task never starts
- * early. Under {@code key} ordering a later record with the same key waits behind a held one.
- * Held records are never committed past; on a rebalance or stop they are given up (redelivered).
+ * early. Under {@code key} ordering a held record takes its place in its key's sequence when it is
+ * released, as if it had been produced at its not-before time (which is when the scheduler used to
+ * produce it): records of the same key polled after it do not wait for it, and held records of one
+ * key run in not-before order. Held records are never committed past; on a rebalance or stop they
+ * are given up (redelivered).
  *
  * <p>Memory is bounded by {@code worker.max-in-flight}: when that many records are between poll
  * and commit (held ones included), the assigned partitions are paused until half of them are done.
@@ -86,11 +89,8 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         }
     }
 
-    /** A polled record waiting for its {@code conveyor_not_before} time (or for a held record of its key). */
-    private record Held(Polled polled, Task task, Instant releaseAt, long seq, KeyOf sequenceKey) {}
-
-    /** A (partition, Kafka key) pair, compared by content. */
-    private record KeyOf(TopicPartition partition, java.nio.ByteBuffer key) {}
+    /** A polled record waiting for its {@code conveyor_not_before} time. */
+    private record Held(Polled polled, Task task, Instant releaseAt, long seq) {}
 
     private final Consumer<byte[], byte[]> consumer;
     private final Set<String> topics;
@@ -114,8 +114,6 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     /** Held records, by release time then poll order. */
     private final java.util.PriorityQueue<Held> held = new java.util.PriorityQueue<>(
             java.util.Comparator.comparing(Held::releaseAt).thenComparingLong(Held::seq));
-    /** Latest release time among the held records of each (partition, key), under key ordering. */
-    private final Map<KeyOf, Instant> heldKeys = new HashMap<>();
     private long heldSeq;
     private long lastReleaseNanos;
     private volatile boolean stopping;
@@ -235,7 +233,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
                         holdTooLong(p, ok.task(), route, notBefore, polledAt);
                         continue;
                     }
-                    if (hold(p, ok.task(), route, notBefore, polledAt)) {
+                    if (hold(p, ok.task(), notBefore, polledAt)) {
                         continue;
                     }
                 }
@@ -269,26 +267,16 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     }
 
     /**
-     * Holds the record if it must not run yet: its {@code conveyor_not_before} time is in the
-     * future, or (key ordering) a record of the same partition and key is held.
+     * Holds the record if its {@code conveyor_not_before} time is in the future. It enters its key's
+     * sequence only when released: a later record of the same key is not held up by it (the
+     * scheduler's parallel sends do not produce a key's deliveries in due order, and before
+     * send-ahead they reached the partition at their due time, after such records).
      */
-    private boolean hold(Polled p, Task task, Route route, Instant notBefore, Instant now) {
-        Instant releaseAt = notBefore;
-        KeyOf key = route.ordering() == Ordering.KEY && p.record().key() != null
-                ? new KeyOf(p.partition(), java.nio.ByteBuffer.wrap(p.record().key())) : null;
-        if (key != null && !heldKeys.isEmpty()) {
-            Instant keyRelease = heldKeys.get(key);
-            if (keyRelease != null && (releaseAt == null || keyRelease.isAfter(releaseAt))) {
-                releaseAt = keyRelease;
-            }
-        }
-        if (releaseAt == null || !releaseAt.isAfter(now)) {
+    private boolean hold(Polled p, Task task, Instant notBefore, Instant now) {
+        if (notBefore == null || !notBefore.isAfter(now)) {
             return false;
         }
-        held.add(new Held(p.readyAt(releaseAt), task, releaseAt, heldSeq++, key));
-        if (key != null) {
-            heldKeys.put(key, releaseAt);
-        }
+        held.add(new Held(p.readyAt(notBefore), task, notBefore, heldSeq++));
         return true;
     }
 
@@ -342,13 +330,6 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             }
             due.add(h.polled());
             ids.add(h.task().id());
-            if (h.sequenceKey() != null) {
-                KeyOf key = h.sequenceKey();
-                Instant keyRelease = heldKeys.get(key);
-                if (keyRelease != null && !keyRelease.isAfter(now)) {
-                    heldKeys.remove(key);
-                }
-            }
         }
         if (due != null) {
             route(due, ids);
@@ -382,9 +363,6 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             TopicPartition tp = h.polled().partition();
             if (partitions == null || partitions.contains(tp)) {
                 it.remove();
-                if (h.sequenceKey() != null) {
-                    heldKeys.remove(h.sequenceKey());
-                }
                 if (h.polled().inFlightAttempt() == null) {
                     inFlightIds.remove(h.task().id(), h.task().attempt());
                 }

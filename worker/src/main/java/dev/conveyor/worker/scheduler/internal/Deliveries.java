@@ -17,9 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -192,24 +190,23 @@ public final class Deliveries {
             """;
 
     /**
-     * Locks, in primary-key order (the order every status writer uses), the tasks waiting to be
-     * redelivered, skipping any that another transaction holds right now (an operator cancelling
-     * it): those are left as they are rather than waited for.
-     */
-    private static final String LOCK_RESCHEDULED = """
-            select id from tasks where id = any(?::uuid[]) and status = 'rescheduled'
-            order by id for update skip locked
-            """;
-
-    /**
-     * Queues the locked tasks at the delivered attempt, with their transition. Guarded, so a task
-     * that is no longer {@code rescheduled} at the previous attempt is left alone.
+     * Queues the rescheduled tasks of claimed rows at the delivered attempt, with their transition,
+     * in one statement. The tasks are locked first, in primary-key order (the order every status
+     * writer uses), skipping any that another transaction holds right now (an operator cancelling
+     * it): those are left as they are rather than waited for. The update then finds each locked row
+     * by its {@code ctid} instead of a second index lookup. Guarded, so a task that is no longer
+     * {@code rescheduled} at the previous attempt is left alone.
      */
     private static final String REQUEUE = """
-            with requeued as (
+            with locked as materialized (
+                select t.id, t.ctid from tasks t
+                where t.id = any(?::uuid[]) and t.status = 'rescheduled'
+                order by t.id
+                for update skip locked),
+            requeued as (
                 update tasks t set status = 'queued', attempt = u.attempt, updated_at = ?
-                from unnest(?::uuid[], ?::int4[]) as u(id, attempt)
-                where t.id = u.id and t.status = 'rescheduled' and t.attempt = u.attempt - 1
+                from locked l join unnest(?::uuid[], ?::int4[]) as u(id, attempt) on u.id = l.id
+                where t.ctid = l.ctid and t.attempt = u.attempt - 1
                 returning t.id, t.attempt)
             insert into task_transitions (task_id, from_status, to_status, at, attempt, reason, node)
             select id, 'rescheduled', 'queued', ?, attempt, 'redelivered', ? from requeued
@@ -294,36 +291,19 @@ public final class Deliveries {
 
     private void requeue(Connection conn, List<Claimed> rows, Instant now) throws SQLException {
         UUID[] ids = new UUID[rows.size()];
+        Integer[] attempts = new Integer[rows.size()];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = rows.get(i).taskId();
-        }
-        Set<UUID> locked = new HashSet<>();
-        try (PreparedStatement ps = conn.prepareStatement(LOCK_RESCHEDULED)) {
-            ps.setObject(1, ids);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    locked.add(rs.getObject(1, UUID.class));
-                }
-            }
-        }
-        if (locked.isEmpty()) {
-            return;
-        }
-        List<UUID> requeueIds = new ArrayList<>(locked.size());
-        List<Integer> attempts = new ArrayList<>(locked.size());
-        for (Claimed c : rows) {
-            if (locked.contains(c.taskId())) {
-                requeueIds.add(c.taskId());
-                attempts.add(c.attempt());
-            }
+            attempts[i] = rows.get(i).attempt();
         }
         try (PreparedStatement ps = conn.prepareStatement(REQUEUE)) {
             OffsetDateTime at = utc(now);
-            ps.setObject(1, at);
-            ps.setObject(2, requeueIds.toArray(UUID[]::new));
-            ps.setObject(3, attempts.toArray(Integer[]::new));
-            ps.setObject(4, at);
-            ps.setString(5, node);
+            ps.setObject(1, ids);
+            ps.setObject(2, at);
+            ps.setObject(3, ids);
+            ps.setObject(4, attempts);
+            ps.setObject(5, at);
+            ps.setString(6, node);
             ps.executeUpdate();
         }
     }

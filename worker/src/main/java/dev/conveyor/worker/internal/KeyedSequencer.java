@@ -38,6 +38,11 @@ final class KeyedSequencer {
         next.whenComplete((ignored, error) -> tails.remove(k, next));
     }
 
+    /** Whether work of this (partition, key) is queued or running: new work of the key would wait for it. */
+    boolean busy(TopicPartition partition, byte[] key) {
+        return key != null && tails.containsKey(new SequenceKey(partition, ByteBuffer.wrap(key)));
+    }
+
     /** Keys with work outstanding (for tests and metrics). */
     int activeKeys() {
         return tails.size();

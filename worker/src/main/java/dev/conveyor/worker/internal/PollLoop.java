@@ -53,11 +53,22 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Memory is bounded by {@code worker.max-in-flight}: when that many records are between poll
  * and commit (held ones included), the assigned partitions are paused until half of them are done.
+ *
+ * <p>Executions never run far ahead of their status writes: while {@code writeAhead} outcomes are
+ * pending (executions running, or about to start on an idle key, plus outcomes waiting for a status
+ * writer or being written), newly polled records wait in a queue, in poll order, and start as
+ * batches commit. So the status tables stay within a batch or so of the work, and the countdown of
+ * a short reschedule is not used up waiting behind a burst's writes. Records waiting for their
+ * key's turn, a rate limiter or a concurrency slot do not count (a hot key or a throttled topic
+ * does not hold up the others); scheduler deliveries whose time has come (held or not) and
+ * interactive records never wait there.
  */
 final class PollLoop implements Runnable, ConsumerRebalanceListener {
 
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(50);
+    /** Poll timeout while records wait for the status writers: room is looked for this often. */
+    private static final Duration WAITING_POLL = Duration.ofMillis(5);
     /**
      * Longest a record may ask to be held ({@code conveyor_not_before}): the scheduler sends 1 s
      * ahead; a record asking for more is not one of its deliveries (future-dated tasks go through
@@ -75,22 +86,28 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
 
     /**
      * One polled record. {@code inFlightAttempt} is the attempt of the same task already running in
-     * this worker when the record was claimed, or null if this record holds the claim.
+     * this worker when the record was claimed, or null if this record holds the claim. {@code readyMs}:
+     * when the record could first run (its timestamp, or its not-before time). {@code due}: a
+     * scheduler's delivery (it carries {@code conveyor_not_before}) whose time has come; it starts
+     * without waiting for the status writers to catch up.
      */
     private record Polled(TopicPartition partition, ConsumerRecord<byte[], byte[]> record, Decoded decoded,
-            Integer inFlightAttempt, long readyMs) {
-        /** {@code readyMs}: when the record could first run (its timestamp, or its not-before time). */
-        Polled(TopicPartition partition, ConsumerRecord<byte[], byte[]> record, Decoded decoded, Integer inFlightAttempt) {
-            this(partition, record, decoded, inFlightAttempt, record.timestamp());
+            Integer inFlightAttempt, long readyMs, boolean due) {
+        Polled(TopicPartition partition, ConsumerRecord<byte[], byte[]> record, Decoded decoded, Integer inFlightAttempt,
+                boolean due) {
+            this(partition, record, decoded, inFlightAttempt, record.timestamp(), due);
         }
 
         Polled readyAt(Instant at) {
-            return new Polled(partition, record, decoded, inFlightAttempt, Math.max(readyMs, at.toEpochMilli()));
+            return new Polled(partition, record, decoded, inFlightAttempt, Math.max(readyMs, at.toEpochMilli()), true);
         }
     }
 
     /** A polled record waiting for its {@code conveyor_not_before} time. */
     private record Held(Polled polled, Task task, Instant releaseAt, long seq) {}
+
+    /** A routed record waiting for the status writers to catch up before it starts. */
+    private record Waiting(Polled polled, Task task, Runnable start) {}
 
     private final Consumer<byte[], byte[]> consumer;
     private final Set<String> topics;
@@ -115,6 +132,16 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     private final java.util.PriorityQueue<Held> held = new java.util.PriorityQueue<>(
             java.util.Comparator.comparing(Held::releaseAt).thenComparingLong(Held::seq));
     private long heldSeq;
+    /** Routed records waiting for room under {@link #writeAhead}, in poll order. */
+    private final java.util.ArrayDeque<Waiting> waiting = new java.util.ArrayDeque<>();
+    /** Most pending outcomes (see {@link #pending}); more records wait in {@link #waiting}. */
+    private final int writeAhead;
+    /** Records that may still start in the current routing pass (see {@link #startWaiting}). */
+    private int room;
+    /** Records handed to the sequencer on an idle key (or without one) whose execution has not begun. */
+    private final AtomicInteger unbegun = new AtomicInteger();
+    /** Executions running now (holding their concurrency slot), up to handing their outcome to a writer. */
+    private final AtomicInteger running = new AtomicInteger();
     private long lastReleaseNanos;
     private volatile boolean stopping;
     private volatile boolean aborted;
@@ -123,7 +150,8 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     PollLoop(Consumer<byte[], byte[]> consumer, Set<String> topics, Map<String, Route> routes, TaskRecordCodec codec,
             StateReader states, ExtensionConfigCache configs, StatusWriters writer, ExecutorService executions,
             Semaphore globalPermits, BlockingQueue<WriterEvent> durable, Map<UUID, Integer> inFlightIds,
-            AtomicInteger inFlight, WorkerMetrics metrics, Clock clock, int maxInFlight, Duration shutdownGrace) {
+            AtomicInteger inFlight, WorkerMetrics metrics, Clock clock, int maxInFlight, int writeAhead,
+            Duration shutdownGrace) {
         this.consumer = consumer;
         this.topics = topics;
         this.routes = routes;
@@ -140,6 +168,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         this.metrics = metrics;
         this.clock = clock;
         this.maxInFlight = maxInFlight;
+        this.writeAhead = writeAhead;
         this.shutdownGrace = shutdownGrace;
     }
 
@@ -150,11 +179,15 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             while (!stopping) {
                 commitDurable();
                 releaseDue();
+                startWaiting();
                 flowControl();
                 updateLag();
                 // While paused nothing is fetched: wait for outcomes instead of blocking in poll, so
                 // the records in flight are committed (and fetching resumes) as soon as they are durable.
                 Duration wait = untilRelease();
+                if (!waiting.isEmpty() && wait.compareTo(WAITING_POLL) > 0) {
+                    wait = WAITING_POLL; // outcomes becoming durable make room: look again soon
+                }
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(paused ? Duration.ZERO : wait);
                 if (!records.isEmpty()) {
                     dispatch(records);
@@ -163,7 +196,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
                 }
             }
             if (!aborted) {
-                giveUpHeld(null);
+                giveUpWaiting(null);
                 drain(shutdownGrace);
             }
         } catch (WakeupException e) {
@@ -227,8 +260,8 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
                     // Claim before reading the stored state: a copy that finishes in between is then either
                     // still claimed (seen here) or already durable (seen by the read below), never neither.
                     inFlightAttempt = inFlightIds.putIfAbsent(ok.task().id(), ok.task().attempt());
-                    Polled p = new Polled(tp, r, decoded[i], inFlightAttempt);
                     Instant notBefore = notBefore(r);
+                    Polled p = new Polled(tp, r, decoded[i], inFlightAttempt, notBefore != null);
                     if (notBefore != null && notBefore.isAfter(polledAt.plus(MAX_HOLD))) {
                         holdTooLong(p, ok.task(), route, notBefore, polledAt);
                         continue;
@@ -236,12 +269,16 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
                     if (hold(p, ok.task(), notBefore, polledAt)) {
                         continue;
                     }
+                    ids.add(ok.task().id());
+                    polled.add(p);
+                    continue;
                 }
                 ids.add(ok.task().id());
             }
-            polled.add(new Polled(tp, r, decoded[i], inFlightAttempt));
+            polled.add(new Polled(tp, r, decoded[i], inFlightAttempt, false));
         }
         route(polled, ids);
+        startWaiting();
     }
 
     /** Reads the stored states of {@code ids} (one query) and routes every polled record. */
@@ -249,6 +286,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         if (polled.isEmpty()) {
             return;
         }
+        room = writeAhead - pending();
         long readStart = System.nanoTime();
         Map<UUID, TaskState> stored = loadStates(ids);
         if (!ids.isEmpty()) {
@@ -336,6 +374,24 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         }
     }
 
+    /** Outcomes on their way to the database: executions about to begin or running, plus the writers' backlog. */
+    private int pending() {
+        return unbegun.get() + running.get() + writer.backlog();
+    }
+
+    /**
+     * Starts waiting records, in order, as many as there is room for under {@link #writeAhead}. Each
+     * record started takes room for the rest of the pass, also one that queues behind its key and so
+     * is not counted in {@link #pending} afterwards: one pass never starts more than the room.
+     */
+    private void startWaiting() {
+        room = writeAhead - pending();
+        while (!waiting.isEmpty() && room > 0) {
+            room--;
+            waiting.poll().start().run();
+        }
+    }
+
     /**
      * How long the next poll may block: until the next held record is due (and the release tick
      * has passed), at most the poll timeout.
@@ -351,28 +407,36 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     }
 
     /**
-     * Gives up the held records of {@code partitions} (all of them when null) without running them:
-     * their offsets are never committed, so whoever owns the partition next gets them again.
+     * Gives up the held and waiting records of {@code partitions} (all of them when null) without
+     * running them: their offsets are never committed, so whoever owns the partition next gets them
+     * again.
      */
-    private void giveUpHeld(Collection<TopicPartition> partitions) {
-        if (held.isEmpty()) {
-            return;
-        }
+    private void giveUpWaiting(Collection<TopicPartition> partitions) {
         for (java.util.Iterator<Held> it = held.iterator(); it.hasNext(); ) {
             Held h = it.next();
-            TopicPartition tp = h.polled().partition();
-            if (partitions == null || partitions.contains(tp)) {
+            if (partitions == null || partitions.contains(h.polled().partition())) {
                 it.remove();
-                if (h.polled().inFlightAttempt() == null) {
-                    inFlightIds.remove(h.task().id(), h.task().attempt());
-                }
-                PartitionOffsets po = offsets.get(tp);
-                if (po != null) {
-                    po.abandon(h.polled().record().offset());
-                }
-                inFlight.decrementAndGet();
+                giveUp(h.polled(), h.task());
             }
         }
+        for (java.util.Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {
+            Waiting w = it.next();
+            if (partitions == null || partitions.contains(w.polled().partition())) {
+                it.remove();
+                giveUp(w.polled(), w.task());
+            }
+        }
+    }
+
+    private void giveUp(Polled p, Task task) {
+        if (p.inFlightAttempt() == null) {
+            inFlightIds.remove(task.id(), task.attempt());
+        }
+        PartitionOffsets po = offsets.get(p.partition());
+        if (po != null) {
+            po.abandon(p.record().offset());
+        }
+        inFlight.decrementAndGet();
     }
 
     /**
@@ -435,7 +499,29 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         Execution execution = new Execution(p.partition(), p.record().offset(), p.readyMs(),
                 task.withConfig(configs.get(route.extension().name())), route, state);
         byte[] sequenceKey = route.ordering() == Ordering.KEY ? p.record().key() : null;
-        sequencer.submit(p.partition(), sequenceKey, () -> execute(execution));
+        Runnable start = () -> {
+            // Counted until it begins, unless it will queue behind its key (a hot key must not hold up the rest).
+            boolean counted = !sequencer.busy(p.partition(), sequenceKey);
+            if (counted) {
+                unbegun.incrementAndGet();
+            }
+            sequencer.submit(p.partition(), sequenceKey, () -> {
+                if (counted) {
+                    unbegun.decrementAndGet();
+                }
+                execute(execution);
+            });
+        };
+        // Scheduler deliveries whose time has come, and interactive records (a caller is waiting), never wait.
+        boolean mayWait = !p.due() && route.kind() != Route.Kind.INTERACTIVE;
+        if (mayWait && (!waiting.isEmpty() || room <= 0)) {
+            waiting.add(new Waiting(p, task, start));
+        } else {
+            if (mayWait) {
+                room--;
+            }
+            start.run();
+        }
     }
 
     private void duplicate(Polled p, Task task, String why) {
@@ -463,9 +549,11 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
                 if (!route.bulkhead().tryAcquirePermission()) {
                     throw new InterruptedException("stopped while waiting for a concurrency slot");
                 }
+                running.incrementAndGet();
                 try {
                     run(e);
                 } finally {
+                    running.decrementAndGet();
                     route.bulkhead().onComplete();
                 }
             } finally {
@@ -717,14 +805,14 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         // Held records have not started: the next owner gets them. Then give the running tasks of
         // these partitions a short while to be recorded, so the next owner does not run them again;
         // whatever is not recorded in time is redelivered (at-least-once).
-        giveUpHeld(partitions);
+        giveUpWaiting(partitions);
         awaitAndCommit(partitions, Duration.ofSeconds(Math.min(10, shutdownGrace.toSeconds())));
         partitions.forEach(offsets::remove);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-        giveUpHeld(partitions);
+        giveUpWaiting(partitions);
         partitions.forEach(offsets::remove);
     }
 

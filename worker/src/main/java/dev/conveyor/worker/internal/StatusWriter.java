@@ -54,6 +54,8 @@ final class StatusWriter implements Runnable {
     static final String REPLY_TASK_ID = "conveyor_task_id";
 
     private final BlockingQueue<WriterEvent> events = new LinkedBlockingQueue<>();
+    /** Size of the batch being written right now (0 between batches). */
+    private volatile int writing;
     private final Set<Execution> running = ConcurrentHashMap.newKeySet();
     private final StatusStore store;
     private final Producer<byte[], byte[]> producer;
@@ -123,6 +125,7 @@ final class StatusWriter implements Runnable {
                 }
                 batch.add(first);
                 events.drainTo(batch, batchSize - 1);
+                writing = batch.size();
                 write(batch);
             } catch (InterruptedException e) {
                 if (aborted) {
@@ -133,8 +136,14 @@ final class StatusWriter implements Runnable {
                 log.error("Status writer failed on a batch of {}; its records will be redelivered", batch.size(), e);
             } finally {
                 batch.clear();
+                writing = 0;
             }
         }
+    }
+
+    /** Outcomes waiting for this writer or in the batch it is writing now. */
+    int backlog() {
+        return events.size() + writing;
     }
 
     /** Writes {@code running} for executions that have been running a while (short ones never need it). */

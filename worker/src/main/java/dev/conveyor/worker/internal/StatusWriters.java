@@ -42,6 +42,15 @@ final class StatusWriters {
         w.submit(event);
     }
 
+    /** Outcomes waiting for a writer or being written, over all writers. */
+    int backlog() {
+        int n = 0;
+        for (StatusWriter w : writers) {
+            n += w.backlog();
+        }
+        return n;
+    }
+
     /** Sends an interactive answer at once (see {@link StatusWriter#reply}). */
     void reply(Execution e) {
         of(e).reply(e);

@@ -90,7 +90,7 @@ public final class WorkerRuntime implements AutoCloseable {
         this.pollLoop = new PollLoop(consumer, topics, routes, new TaskRecordCodec(clock),
                 new StateReader(dsl.configuration().connectionProvider()), configs, writers,
                 executions, new Semaphore(config.concurrency()), durable, inFlightIds, inFlight, metrics, clock,
-                config.maxInFlight(), config.shutdownGrace());
+                config.maxInFlight(), writeAhead(config), config.shutdownGrace());
 
         this.refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name(
                 "conveyor-config-refresh").factory());
@@ -170,5 +170,16 @@ public final class WorkerRuntime implements AutoCloseable {
 
     private static Properties producerProperties(WorkerConfig config) {
         return KafkaClients.producer(config.bootstrap(), config.node() + "-worker-producer", config.kafkaClient());
+    }
+
+    /**
+     * How many started executions may be without a durable outcome (running, or waiting for their
+     * status write) before newly polled records wait to start: {@code worker.concurrency} (so the gate
+     * never lowers how many run at once) plus one full batch for every status writer
+     * ({@code status-writers × status-batch-size}). Measured on the benchmarks: a second batch per
+     * writer left the burst of W3 up to ~0.7 s behind on its writes and drained no faster.
+     */
+    public static int writeAhead(WorkerConfig config) {
+        return config.concurrency() + config.statusWriters() * config.statusBatchSize();
     }
 }

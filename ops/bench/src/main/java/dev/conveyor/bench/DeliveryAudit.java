@@ -10,8 +10,9 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * When the scheduler's delivery rows were inserted and deleted, noted by a benchmark-only row
- * trigger on {@code scheduled_deliveries} in the workload's own schema (dropped with it):
+ * When the scheduler's delivery rows were inserted and deleted, noted by benchmark-only
+ * statement-level triggers on {@code scheduled_deliveries} in the workload's own schema (dropped
+ * with it):
  * {@code known_ahead} is due time minus insert time (how early the scheduler could know of a
  * delivery; negative means the row arrived after its due time), {@code deleted_after_due} the
  * scheduler's delete (the last step of its delivery transaction) minus due time.
@@ -29,16 +30,21 @@ final class DeliveryAudit {
             c.setAutoCommit(true);
             s.execute("create table bench_delivery_audit (task_id uuid not null, attempt integer not null, "
                     + "event text not null, at timestamptz not null default clock_timestamp())");
-            s.execute("create function bench_note_delivery() returns trigger language plpgsql as $$ begin "
-                    + "if tg_op = 'INSERT' then "
+            // Statement-level triggers with transition tables: one insert per statement of the
+            // scheduler or the worker, not a PL/pgSQL call per row on the path being measured. The
+            // time noted is when the statement's rows were written (its end, a few ms after the first).
+            s.execute("create function bench_note_inserted_deliveries() returns trigger language plpgsql as $$ begin "
                     + "insert into bench_delivery_audit (task_id, attempt, event) "
-                    + "values (new.task_id, new.attempt, 'insert'); "
-                    + "else "
+                    + "select task_id, attempt, 'insert' from inserted_rows; return null; end $$");
+            s.execute("create function bench_note_deleted_deliveries() returns trigger language plpgsql as $$ begin "
                     + "insert into bench_delivery_audit (task_id, attempt, event) "
-                    + "values (old.task_id, old.attempt, 'delete'); "
-                    + "end if; return null; end $$");
-            s.execute("create trigger bench_note_delivery after insert or delete on scheduled_deliveries for each row "
-                    + "execute function bench_note_delivery()");
+                    + "select task_id, attempt, 'delete' from deleted_rows; return null; end $$");
+            s.execute("create trigger bench_note_inserted_deliveries after insert on scheduled_deliveries "
+                    + "referencing new table as inserted_rows for each statement "
+                    + "execute function bench_note_inserted_deliveries()");
+            s.execute("create trigger bench_note_deleted_deliveries after delete on scheduled_deliveries "
+                    + "referencing old table as deleted_rows for each statement "
+                    + "execute function bench_note_deleted_deliveries()");
         }
         return new DeliveryAudit(db);
     }

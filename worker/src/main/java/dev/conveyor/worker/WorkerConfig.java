@@ -30,7 +30,9 @@ import java.util.Objects;
  * @param subscribe topics to consume besides the extensions' own ({@code topics}: what the ingress
  *     accepts); their tasks go to the dead-letter topic when no extension owns them
  * @param statusBatchSize most outcomes written in one transaction ({@code worker.status-batch-size}, default 1000)
- * @param statusWriters status writer threads, each with its own connection ({@code worker.status-writers}, default 2)
+ * @param statusWriters status writer threads, each with its own connection ({@code worker.status-writers}, default 2).
+ *     Executions do not run ahead of the writers: while {@code concurrency + statusWriters × statusBatchSize}
+ *     outcomes are pending (running, or waiting for a write), newly polled records wait to start
  * @param runningMarkAfter an execution running longer than this is written as {@code running}
  *     (shorter ones only appear in the history) ({@code worker.running-mark-after}, default 250 ms)
  * @param configRefresh how often extension configs are re-read ({@code worker.config-refresh}, default 5 s)

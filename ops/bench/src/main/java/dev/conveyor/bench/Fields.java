@@ -16,7 +16,7 @@ public final class Fields {
     /** The headline figures per workload; all numeric. */
     public static final Map<WorkloadId, List<String>> FIGURES = Map.of(
             WorkloadId.W1, List.of("jobs", "enqueue_per_s", "e2e_per_s", "raw_kafka_per_s", "ratio_raw_kafka",
-                    "raw_upsert_rows_per_s", "ratio_raw_upsert"),
+                    "raw_upsert_rows_per_s", "ratio_raw_upsert", "drain_per_s", "ratio_drain_raw_kafka"),
             WorkloadId.W2, List.of("jobs", "late_p50_ms", "late_p95_ms", "late_p99_ms", "late_max_ms"),
             WorkloadId.W3, List.of("jobs", "wall_s", "late2_p50_ms", "late2_p99_ms", "late2_max_ms"),
             WorkloadId.W4, List.of("jobs", "pickup_p50_ms", "pickup_p99_ms", "pickup_max_ms", "raw_pickup_p99_ms"),

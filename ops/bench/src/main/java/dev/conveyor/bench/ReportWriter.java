@@ -83,6 +83,10 @@ public final class ReportWriter {
                     .append(num(l, "raw_upsert_rows_per_s")).append(" rows/s | W1 ").append(num(l, "e2e_per_s"))
                     .append(" tasks/s | ").append(num(l, "ratio_raw_upsert")).append(" |\n");
             if (l.has("drain_per_s")) {
+                md.append("| raw Kafka produce→consume (plain clients, same records) | ")
+                        .append(num(l, "raw_kafka_per_s")).append(" records/s | W1 preloaded drain ")
+                        .append(num(l, "drain_per_s")).append(" tasks/s | ").append(num(l, "ratio_drain_raw_kafka"))
+                        .append(" |\n");
                 md.append("| plain consumer reading the preloaded records | ")
                         .append(num(l, "raw_consume_per_s")).append(" records/s | W1 preloaded drain ")
                         .append(num(l, "drain_per_s")).append(" tasks/s | ").append(num(l, "ratio_raw_consume"))

@@ -87,6 +87,8 @@ public final class Throughput implements Workload {
         double upsert = rawUpsert(ctx, n);
         line.put("raw_upsert_rows_per_s", Math.round(upsert)).put("raw_upsert_batch", UPSERT_BATCH);
 
+        boolean e2eMet = false;
+        boolean drainMet = false;
         try (Infrastructure.Schema schema = ctx.infra().schema("w1", 8, s.counters())) {
             String topic = ctx.infra().name("w1");
             ctx.infra().createTopic(topic, s.partitions());
@@ -99,8 +101,7 @@ public final class Throughput implements Workload {
             }
             line.put("ratio_raw_kafka", Line.ratio(d.perSecond(), raw[1]));
             line.put("ratio_raw_upsert", Line.ratio(d.perSecond(), upsert));
-            line.target("e2e_per_s >= " + TARGET_RATIO + " x raw_kafka_per_s",
-                    d.done >= n && d.perSecond() >= TARGET_RATIO * raw[1]);
+            e2eMet = d.done >= n && d.perSecond() >= TARGET_RATIO * raw[1];
             if (d.done < n) {
                 line.fail("timed out after " + s.stepTimeoutSeconds() + " s with " + d.done + " of " + n
                         + " tasks done");
@@ -115,12 +116,17 @@ public final class Throughput implements Workload {
             ctx.progress().say("W1: preloading " + n + " tasks, then a plain consumer and a worker drain them");
             Drain d = preloadDrain(ctx, topic, n, schema.db(), "w1-drain", line);
             line.put("drain_per_s", Math.round(d.perSecond())).put("drain_done", d.done)
+                    .put("ratio_drain_raw_kafka", Line.ratio(d.perSecond(), raw[1]))
                     .put("ratio_raw_consume", Line.ratio(d.perSecond(), line.json().path("raw_consume_per_s").asDouble()));
+            drainMet = d.done >= n && d.perSecond() >= TARGET_RATIO * raw[1];
             if (d.done < n) {
                 line.fail("preloaded drain timed out after " + s.stepTimeoutSeconds() + " s with " + d.done + " of "
                         + n + " tasks done");
             }
         }
+        // The worker issue's figure is the preloaded drain against raw produce→consume; publishing
+        // while the worker runs is the same comparison with the publisher in the measurement too.
+        line.target("e2e_per_s and drain_per_s >= " + TARGET_RATIO + " x raw_kafka_per_s", e2eMet && drainMet);
         return line;
     }
 

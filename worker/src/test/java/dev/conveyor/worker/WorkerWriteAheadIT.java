@@ -59,27 +59,6 @@ class WorkerWriteAheadIT {
         fx.close();
     }
 
-    /** Notes when each task started. */
-    static final class Starts implements BackgroundExtension {
-        final String topic;
-        final Map<UUID, Long> startedAt = new ConcurrentHashMap<>();
-
-        Starts(String topic) {
-            this.topic = topic;
-        }
-
-        @Override
-        public Set<String> topics() {
-            return Set.of(topic);
-        }
-
-        @Override
-        public TaskResult handle(Task task) {
-            startedAt.putIfAbsent(task.id(), System.currentTimeMillis());
-            return TaskResult.done();
-        }
-    }
-
     private WorkerConfig config() {
         return fx.config().concurrency(2).statusWriters(1).statusBatchSize(3).ordering(Ordering.NONE).build();
     }
@@ -103,7 +82,7 @@ class WorkerWriteAheadIT {
     void noMoreExecutionsStartThanTheWritersCanRecordAndTheRestRunOnceTheyCatchUp() throws Exception {
         assertThat(dev.conveyor.worker.internal.WorkerRuntime.writeAhead(config())).isEqualTo(WRITE_AHEAD);
         String topic = fx.kafka.createTopic("writeahead", 1);
-        Starts ext = new Starts(topic);
+        WorkerNotBeforeIT.Starts ext = new WorkerNotBeforeIT.Starts(topic);
         fx.start(config(), ext);
         Connection lock = lockTasks();
         List<Task> tasks = new ArrayList<>();
@@ -175,7 +154,7 @@ class WorkerWriteAheadIT {
         String topic = fx.kafka.createTopic("writeahead-held", 1);
         String quotes = fx.kafka.createTopic("writeahead-quotes", 1);
         String replies = fx.kafka.createTopic("writeahead-replies", 1);
-        Starts ext = new Starts(topic);
+        WorkerNotBeforeIT.Starts ext = new WorkerNotBeforeIT.Starts(topic);
         Map<UUID, Long> quoted = new ConcurrentHashMap<>();
         InteractiveExtension quote = new InteractiveExtension() {
             @Override

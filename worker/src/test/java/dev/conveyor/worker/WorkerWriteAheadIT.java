@@ -83,7 +83,7 @@ class WorkerWriteAheadIT {
         assertThat(dev.conveyor.worker.internal.WorkerRuntime.writeAhead(config())).isEqualTo(WRITE_AHEAD);
         String topic = fx.kafka.createTopic("writeahead", 1);
         WorkerNotBeforeIT.Starts ext = new WorkerNotBeforeIT.Starts(topic);
-        fx.start(config(), ext);
+        Worker worker = fx.start(config(), ext);
         Connection lock = lockTasks();
         List<Task> tasks = new ArrayList<>();
         try {
@@ -93,6 +93,7 @@ class WorkerWriteAheadIT {
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ext.startedAt.size() >= WRITE_AHEAD);
             Thread.sleep(1500);
             assertThat(ext.startedAt).as("started while no status could be written").hasSize(WRITE_AHEAD);
+            assertThat(worker.metrics().waiting()).as("conveyor.worker.waiting").isEqualTo(30 - WRITE_AHEAD);
             assertThat(ext.startedAt.keySet()).as("the first ones, in poll order")
                     .containsExactlyInAnyOrderElementsOf(tasks.subList(0, WRITE_AHEAD).stream().map(Task::id).toList());
         } finally {
@@ -102,6 +103,7 @@ class WorkerWriteAheadIT {
             fx.awaitStatus(t.id(), TaskStatus.DONE);
         }
         assertThat(ext.startedAt).hasSize(30);
+        assertThat(worker.metrics().waiting()).isZero();
         assertThat(fx.db.dsl().fetchCount(TASKS, TASKS.TOPIC.eq(topic).and(TASKS.ATTEMPT.eq(1)))).isEqualTo(30);
     }
 

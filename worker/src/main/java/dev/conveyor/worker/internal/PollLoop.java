@@ -390,6 +390,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             room--;
             waiting.poll().start().run();
         }
+        metrics.waiting(waiting.size());
     }
 
     /**
@@ -426,6 +427,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
                 giveUp(w.polled(), w.task());
             }
         }
+        metrics.waiting(waiting.size());
     }
 
     private void giveUp(Polled p, Task task) {

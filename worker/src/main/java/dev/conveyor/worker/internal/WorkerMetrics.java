@@ -3,6 +3,7 @@ package dev.conveyor.worker.internal;
 import dev.conveyor.schema.TaskStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import java.util.concurrent.atomic.AtomicInteger;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,6 +20,7 @@ public final class WorkerMetrics {
     private final Timer statusWrite;
     private final Timer stateRead;
     private final Supplier<Number> inFlight;
+    private final AtomicInteger waiting = new AtomicInteger();
     private final Timer execution;
     private final Timer pickup;
     private final Timer endToEnd;
@@ -52,6 +54,19 @@ public final class WorkerMetrics {
                 .publishPercentileHistogram().register(registry);
         Gauge.builder("conveyor.worker.in.flight", inFlight, s -> s.get().doubleValue())
                 .description("Records between poll and commit").register(registry);
+        Gauge.builder("conveyor.worker.waiting", waiting, AtomicInteger::doubleValue)
+                .description("Polled records waiting for the status writers to catch up before they start")
+                .register(registry);
+    }
+
+    /** Polled records waiting for the status writers (set by the poll thread). */
+    void waiting(int records) {
+        waiting.set(records);
+    }
+
+    /** Polled records waiting for the status writers to catch up before they start. */
+    public int waiting() {
+        return waiting.get();
     }
 
     void outcome(String topic, TaskStatus status) {

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
 class WorkerNotBeforeIT {
 
     private WorkerFixture fx;
-    private final TaskRecordCodec codec = new TaskRecordCodec();
+    private static final TaskRecordCodec codec = new TaskRecordCodec();
 
     @BeforeEach
     void setUp(TestKafka kafka, TestDatabase db) {
@@ -75,7 +75,8 @@ class WorkerNotBeforeIT {
         }
     }
 
-    private ProducerRecord<byte[], byte[]> notBefore(Task task, Instant at) {
+    /** The task's record with {@code conveyor_not_before} = {@code at}, as the scheduler sends it ahead. */
+    static ProducerRecord<byte[], byte[]> notBefore(Task task, Instant at) {
         ProducerRecord<byte[], byte[]> r = codec.encode(task);
         r.headers().add(ConveyorHeaders.NOT_BEFORE, at.toString().getBytes(StandardCharsets.UTF_8));
         return r;

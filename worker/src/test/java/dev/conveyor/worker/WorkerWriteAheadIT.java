@@ -8,15 +8,12 @@ import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskKind;
 import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.TaskStatus;
-import dev.conveyor.schema.kafka.ConveyorHeaders;
-import dev.conveyor.schema.kafka.TaskRecordCodec;
 import dev.conveyor.testing.ConveyorIntegrationTest;
 import dev.conveyor.testing.TestDatabase;
 import dev.conveyor.testing.TestKafka;
 import dev.conveyor.worker.spi.BackgroundExtension;
 import dev.conveyor.worker.spi.InteractiveExtension;
 import dev.conveyor.worker.spi.Ordering;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -27,7 +24,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,7 +43,6 @@ class WorkerWriteAheadIT {
     private static final int WRITE_AHEAD = 5;
 
     private WorkerFixture fx;
-    private final TaskRecordCodec codec = new TaskRecordCodec();
 
     @BeforeEach
     void setUp(TestKafka kafka, TestDatabase db) {
@@ -179,14 +174,9 @@ class WorkerWriteAheadIT {
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ext.startedAt.size() >= WRITE_AHEAD);
             Task held = fx.task(topic, "{\"held\":true}");
             Instant at = Instant.now().plusMillis(800);
-            ProducerRecord<byte[], byte[]> r = codec.encode(held);
-            r.headers().add(ConveyorHeaders.NOT_BEFORE, at.toString().getBytes(StandardCharsets.UTF_8));
-            fx.send(r);
+            fx.send(WorkerNotBeforeIT.notBefore(held, at));
             Task late = fx.task(topic, "{\"late\":true}");
-            ProducerRecord<byte[], byte[]> lr = codec.encode(late);
-            lr.headers().add(ConveyorHeaders.NOT_BEFORE, Instant.now().minusSeconds(1).toString()
-                    .getBytes(StandardCharsets.UTF_8));
-            fx.send(lr);
+            fx.send(WorkerNotBeforeIT.notBefore(late, Instant.now().minusSeconds(1)));
             Task interactive = fx.publish(fx.task(quotes, "{}").toBuilder().kind(TaskKind.INTERACTIVE)
                     .replyTo(replies).deadline(Instant.now().plusSeconds(30)).build());
 

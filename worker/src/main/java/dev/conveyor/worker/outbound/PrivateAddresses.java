@@ -12,8 +12,10 @@ import java.util.regex.Pattern;
  * 192.168/16), loopback (127/8, ::1), link-local (169.254/16, fe80::/10), unique-local
  * (fc00::/7, and the old site-local fec0::/10) and unspecified (0.0.0.0, ::) addresses.
  *
- * <p>Delivery checks every address a host name resolves to, at each attempt (DNS can change
- * between the configuration and the call); start-up checks literal addresses in notification URLs.
+ * <p>Delivery checks every address a host name resolves to whenever it opens a connection (DNS
+ * can change between the configuration and the call), in the same resolution the connection then
+ * uses (see {@code outbound.internal.CheckedDns}); start-up checks literal addresses in
+ * notification URLs.
  */
 public final class PrivateAddresses {
 

@@ -44,7 +44,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -128,14 +127,12 @@ class CancelRetryIT {
     /**
      * The same race as one worker sees it: the record claimed before the cancel arrives first and
      * is held until its due time, the retry's record (a newer attempt) arrives while it is held.
-     * The task must run once, at the retry's attempt. It does not yet: the worker's in-flight claim
-     * is keyed by task id alone, so the newer attempt is dropped as a "duplicate" of the held older
-     * one, which is then superseded, and the task stays queued. The same happens today, without
-     * the cancel change, to a queued task cancelled and retried while its delivery is held.
+     * The task must run once, at the retry's attempt: the newer attempt takes the worker's claim
+     * over (claims are by task id and attempt), and the held older one is then dropped as stale.
+     * Keyed by task id alone, the newer attempt was dropped as a "duplicate" of the held one, which
+     * was then superseded, and the task stayed queued.
      */
     @Test
-    @Disabled("needs the worker's in-flight claim keyed by (task id, attempt): a newer attempt meeting an older "
-            + "held or running one of the same task must not be dropped (PollLoop, worker internals)")
     void oneWorkerRunsTheRetryOnceWhenItMeetsTheHeldClaimedRecord() throws Exception {
         String topic = kafka.createTopic("cancelretry1", 1);
         List<Integer> runs = new CopyOnWriteArrayList<>();
@@ -168,10 +165,9 @@ class CancelRetryIT {
     /**
      * The same meeting without a reschedule, and without the cancel's attempt change: a future-dated
      * task ({@code queued} at attempt 1) whose delivery was sent ahead is cancelled and retried
-     * (attempt 2) while the worker holds the record of attempt 1. The retry is lost the same way.
+     * (attempt 2) while the worker holds the record of attempt 1. The retry runs, once.
      */
     @Test
-    @Disabled("needs the worker's in-flight claim keyed by (task id, attempt) (PollLoop, worker internals)")
     void oneWorkerRunsTheRetryOfAFutureDatedTaskWhenItMeetsTheHeldDelivery() throws Exception {
         String topic = kafka.createTopic("cancelretry2", 1);
         List<Integer> runs = new CopyOnWriteArrayList<>();

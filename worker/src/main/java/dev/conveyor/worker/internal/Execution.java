@@ -15,6 +15,8 @@ import org.apache.kafka.common.TopicPartition;
 final class Execution {
 
     final TopicPartition partition;
+    /** The partition's offsets of the assignment the record was polled in. */
+    final PartitionOffsets offsets;
     final long offset;
     final Task task;
     final Route route;
@@ -31,9 +33,10 @@ final class Execution {
     NextStatus next;
     Instant finishedAt;
 
-    Execution(TopicPartition partition, long offset, long recordTimestamp, Task task, Route route,
-            TaskState previous) {
+    Execution(TopicPartition partition, PartitionOffsets offsets, long offset, long recordTimestamp, Task task,
+            Route route, TaskState previous) {
         this.partition = partition;
+        this.offsets = offsets;
         this.recordTimestamp = recordTimestamp;
         this.offset = offset;
         this.task = task;

@@ -206,6 +206,8 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
                 }
             }
             if (!aborted) {
+                // Intake stops: records not started yet are left to the next owner; running ones may finish.
+                offsets.values().forEach(PartitionOffsets::revoke);
                 giveUpWaiting(null);
                 drain(shutdownGrace);
             }
@@ -569,7 +571,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             duplicate(p, task, "stored " + state.status().wireName() + " at attempt " + state.attempt());
             return;
         }
-        Execution execution = new Execution(p.partition(), p.record().offset(), p.readyMs(),
+        Execution execution = new Execution(p.partition(), p.offsets(), p.record().offset(), p.readyMs(),
                 task.withConfig(configs.get(route.extension().name())), route, state);
         byte[] sequenceKey = route.ordering() == Ordering.KEY ? p.record().key() : null;
         Runnable start = () -> {
@@ -609,6 +611,10 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     /** Runs on a virtual thread. */
     private void execute(Execution e) {
         Route route = e.route;
+        if (e.offsets.revoked()) {
+            abandoned.add(e); // its partition is being handed over before it started: the next owner runs it
+            return;
+        }
         TaskLogContext.set(e.task);
         try {
             // Over the topic's rate the task waits here, before taking a concurrency slot.
@@ -619,6 +625,10 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             try {
                 if (!route.bulkhead().tryAcquirePermission()) {
                     throw new InterruptedException("stopped while waiting for a concurrency slot");
+                }
+                if (e.offsets.revoked()) {
+                    route.bulkhead().onComplete();
+                    throw new InterruptedException("partition revoked while waiting for a concurrency slot");
                 }
                 running.incrementAndGet();
                 try {
@@ -631,7 +641,8 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
                 globalPermits.release();
             }
         } catch (InterruptedException | Invoker.Abandoned ex) {
-            // Worker stopping: the outcome is unknown, the offset stays uncommitted, the task runs again later.
+            // Worker stopping or partition revoked: the outcome is unknown, the offset stays uncommitted,
+            // the task runs again later.
             writer.stoppedRunning(e);
             abandoned.add(e);
         } catch (Throwable t) {
@@ -747,7 +758,14 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         if (!commits.isEmpty()) {
             consumer.commitAsync(commits, (committed, error) -> {
                 if (error != null) {
-                    log.warn("Offset commit failed (the records may be delivered again): {}", error.getMessage());
+                    // Runs on this thread (inside poll): offer the positions again with the next commit.
+                    log.warn("Offset commit failed; retrying with the next commit: {}", error.getMessage());
+                    commits.forEach((tp, position) -> {
+                        PartitionOffsets po = offsets.get(tp);
+                        if (po != null) {
+                            po.commitFailed(position.offset());
+                        }
+                    });
                 }
             });
         }
@@ -761,10 +779,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         Execution e;
         while ((e = abandoned.poll()) != null) {
             // Never committed past: whoever owns the partition next runs it again.
-            PartitionOffsets po = offsets.get(e.partition);
-            if (po != null) {
-                po.abandon(e.offset);
-            }
+            e.offsets.abandon(e.offset);
             inFlight.decrementAndGet();
             claimGivenUp(e.task.id(), e.task.attempt());
         }
@@ -862,7 +877,15 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         if (aborted) {
             return;
         }
-        Map<TopicPartition, OffsetAndMetadata> commits = committable(partitions);
+        // Every partition's position, also one an earlier commit already sent: that commit may have failed.
+        Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            PartitionOffsets po = offsets.get(tp);
+            long position = po == null ? -1 : po.position();
+            if (position >= 0) {
+                commits.put(tp, new OffsetAndMetadata(position));
+            }
+        }
         if (!commits.isEmpty()) {
             try {
                 consumer.commitSync(commits, Duration.ofSeconds(10));
@@ -888,9 +911,16 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         if (aborted || partitions.isEmpty()) {
             return;
         }
-        // Held records have not started: the next owner gets them. Then give the running tasks of
-        // these partitions a short while to be recorded, so the next owner does not run them again;
-        // whatever is not recorded in time is redelivered (at-least-once).
+        // Held records and executions not yet started are left to the next owner. Then give the running
+        // tasks of these partitions a short while to be recorded, so the next owner does not run them
+        // again; whatever is not recorded in time is redelivered (at-least-once). This blocks the poll
+        // thread (the partitions are handed over when this returns), so it must be short.
+        for (TopicPartition tp : partitions) {
+            PartitionOffsets po = offsets.get(tp);
+            if (po != null) {
+                po.revoke();
+            }
+        }
         giveUpWaiting(partitions);
         awaitAndCommit(partitions, Duration.ofSeconds(Math.min(10, shutdownGrace.toSeconds())));
         partitions.forEach(offsets::remove);
@@ -898,6 +928,12 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            PartitionOffsets po = offsets.get(tp);
+            if (po != null) {
+                po.revoke();
+            }
+        }
         giveUpWaiting(partitions);
         partitions.forEach(offsets::remove);
     }

@@ -44,4 +44,29 @@ class PartitionOffsetsTest {
         p.durable(25);
         assertThat(p.takeCommittable()).isEqualTo(-1);
     }
+
+    @Test
+    void aFailedCommitIsOfferedAgainAndTheFinalPositionIsAlwaysThere() {
+        PartitionOffsets p = new PartitionOffsets();
+        assertThat(p.position()).as("nothing dispatched").isEqualTo(-1);
+        p.dispatched(30);
+        p.dispatched(31);
+        p.durable(30);
+        p.durable(31);
+        assertThat(p.takeCommittable()).isEqualTo(32);
+        assertThat(p.takeCommittable()).isEqualTo(-1);
+        p.commitFailed(32); // a rebalance was under way
+        assertThat(p.takeCommittable()).as("offered again though nothing moved").isEqualTo(32);
+        p.commitFailed(31); // an older position failing does not re-arm a newer one
+        assertThat(p.takeCommittable()).isEqualTo(-1);
+        assertThat(p.position()).as("the final commit's position, moved or not").isEqualTo(32);
+    }
+
+    @Test
+    void revokedIsSeenByExecutions() {
+        PartitionOffsets p = new PartitionOffsets();
+        assertThat(p.revoked()).isFalse();
+        p.revoke();
+        assertThat(p.revoked()).isTrue();
+    }
 }

@@ -44,7 +44,12 @@ public final class ChaosRun {
     /** Runs the scenario and returns the report (also printed as one JSON line and appended to {@code out}). */
     public static Map<String, Object> run(Options o) throws Exception {
         Path dir = o.dir() != null ? o.dir() : Options.defaultDir(o.seed());
-        Files.createDirectories(dir);
+        Files.createDirectories(dir.resolve("logs"));
+        // Before the first Kafka client of this JVM initialises logging (ignored when logging is already set up).
+        System.setProperty("chaos.run.dir", dir.toString());
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "dev/conveyor/chaos/suite-logback.xml");
+        }
         Log log = new Log(dir);
         log.info("run dir " + dir + ", load " + o.load().toSeconds() + " s at " + o.eventsPerSecond() + " events/s, seed "
                 + o.seed());
@@ -57,6 +62,7 @@ public final class ChaosRun {
             Faults faults = new Faults(cluster, log, o.seed());
             List<Faults.Planned> plan = Faults.plan(o.seed(), o.load(), o.faults());
             log.info("fault plan: " + plan);
+            faults.supervise();
             long loadStart;
             long loadEnd;
             try (Load load = new Load(cluster.ingressUrls(), cluster.bootstrap(), receiver.url(), clients, o.seed(),
@@ -81,6 +87,7 @@ public final class ChaosRun {
                 Thread.sleep(2000);
             }
             long quietAt = System.currentTimeMillis();
+            faults.stopSupervising();
             log.info(notQuiet == null ? "quiet " + (quietAt - loadEnd) + " ms after the load stopped"
                     : "NOT quiet at the deadline: " + notQuiet);
 
@@ -98,6 +105,11 @@ public final class ChaosRun {
             }
             report.putAll(audit.count(clients, receiver.deliveries(), dir.resolve("executions"), events, loadStart,
                     loadEnd, dir.resolve("anomalies.txt")));
+            Map<String, Long> exits = new java.util.TreeMap<>();
+            faults.unexpectedExits().forEach(e -> exits.merge(e.target(), 1L, Long::sum));
+            report.put("unexpected_exits", exits);
+            Files.write(dir.resolve("unexpected-exits.txt"), faults.unexpectedExits().stream()
+                    .map(e -> Faults.iso(e.atMillis()) + " " + e.target() + " pid " + e.pid() + " " + e.detail()).toList());
             report.put("wall_s", (System.currentTimeMillis() - started) / 1000.0);
             String line = JSON.writeValueAsString(report);
             Files.writeString(dir.resolve("report.json"), line + "\n", StandardCharsets.UTF_8);

@@ -94,7 +94,8 @@ final class Cluster implements AutoCloseable {
     void start(Log log) throws Exception {
         postgres = PostgresServer.create(dir.resolve("pg"), freePort());
         int kafkaProxyPort = freePort();
-        List<String> brokerCommand = javaCommand("-Xmx512m", "dev.conveyor.embedded.Standalone", "kafka",
+        List<String> brokerCommand = javaCommandWith("-Xmx512m",
+                "-Dlogback.configurationFile=dev/conveyor/chaos/broker-logback.xml", "dev.conveyor.embedded.Standalone", "kafka",
                 dir.resolve("kafka").toString(), bootstrap(), "--controller-port", Integer.toString(controllerPort),
                 "--listener", "PROXIED=" + kafkaProxiedPort + "@127.0.0.1:" + kafkaProxyPort);
         broker = new ManagedProcess("kafka", brokerCommand, Map.of(), dir, "kafka ready");
@@ -144,11 +145,18 @@ final class Cluster implements AutoCloseable {
     }
 
     private List<String> javaCommand(String heap, String main, String... args) {
+        return javaCommandWith(heap, null, main, args);
+    }
+
+    private List<String> javaCommandWith(String heap, String property, String main, String... args) {
         List<String> c = new ArrayList<>();
         c.add(java);
         c.addAll(jvmOptions);
         if (heap != null) {
             c.add(heap);
+        }
+        if (property != null) {
+            c.add(property);
         }
         c.add("-cp");
         c.add(classpath);

@@ -72,7 +72,9 @@ final class Faults {
     private final Random random;
     private final List<Event> events = new CopyOnWriteArrayList<>();
     private final Set<String> restarting = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService restarts = Executors.newScheduledThreadPool(2);
+    private final List<Event> exits = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService restarts = Executors.newScheduledThreadPool(8);
+    private volatile boolean supervising;
 
     Faults(Cluster cluster, Log log, long seed) {
         this.cluster = cluster;
@@ -84,6 +86,56 @@ final class Faults {
         List<Event> sorted = new ArrayList<>(events);
         sorted.sort(Comparator.comparingLong(Event::atMillis));
         return sorted;
+    }
+
+    /** Processes that ended without the suite asking (each restarted 2 s later, as a supervisor would). */
+    List<Event> unexpectedExits() {
+        return List.copyOf(exits);
+    }
+
+    /**
+     * Watches every process like a supervisor (systemd, Kubernetes) would: one that ended without the
+     * suite asking is recorded and started again 2 s later.
+     */
+    void supervise() {
+        supervising = true;
+        Thread.ofPlatform().daemon().name("chaos-supervisor").start(() -> {
+            while (supervising) {
+                List<ManagedProcess> all = new ArrayList<>();
+                Cluster.ROLES.forEach(r -> all.add(cluster.role(r)));
+                all.add(cluster.broker());
+                all.add(cluster.postgres().process());
+                for (ManagedProcess p : all) {
+                    if (supervising && p.started() && !p.alive() && restarting.add(p.name())) {
+                        long at = System.currentTimeMillis();
+                        String detail = "exited on its own with code " + p.exitCode();
+                        log.info("UNEXPECTED EXIT of " + p.name() + " (pid " + p.pid() + "): " + detail
+                                + "; starting it again in 2 s");
+                        exits.add(new Event("exit", p.name(), p.pid(), at, at, detail));
+                        restarts.schedule(() -> {
+                            try {
+                                if (supervising) {
+                                    p.start();
+                                }
+                            } catch (Exception e) {
+                                log.info(p.name() + " restart FAILED: " + e);
+                            } finally {
+                                restarting.remove(p.name());
+                            }
+                        }, 2, TimeUnit.SECONDS);
+                    }
+                }
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    void stopSupervising() {
+        supervising = false;
     }
 
     /** Injects the plan, measured from {@code loadStartMillis}; returns when the last fault was injected. */

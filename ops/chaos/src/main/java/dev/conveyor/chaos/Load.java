@@ -33,6 +33,13 @@ final class Load implements AutoCloseable {
 
     /** How long a client keeps retrying one event before it gives up (and records it as unresolved). */
     private static final Duration GIVE_UP = Duration.ofSeconds(90);
+    /**
+     * Requests a client has open at once, as a real client's connection pool bounds them: when they are
+     * all taken (the system is down and every request retries), new events are not sent but counted
+     * ({@code *_backpressure} in {@code client_other}), instead of piling up thousands of retrying requests.
+     */
+    private static final int HTTP_IN_FLIGHT = 200;
+    private static final int PUBLISHER_IN_FLIGHT = 1000;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -46,6 +53,8 @@ final class Load implements AutoCloseable {
             .version(HttpClient.Version.HTTP_1_1).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
     private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicLong sequence = new AtomicLong();
+    private final java.util.concurrent.Semaphore httpSlots = new java.util.concurrent.Semaphore(HTTP_IN_FLIGHT);
+    private final java.util.concurrent.Semaphore publisherSlots = new java.util.concurrent.Semaphore(PUBLISHER_IN_FLIGHT);
     private volatile boolean running = true;
     private Thread driver;
 
@@ -98,16 +107,37 @@ final class Load implements AutoCloseable {
         String node = ingress.get((int) (n % ingress.size()));
         if (pick < 60) {
             Event e = event("h" + n);
-            requests.submit(() -> postEvent(node, e));
+            submit(httpSlots, "http", () -> postEvent(node, e));
         } else if (pick < 70) {
             String ref = "i" + n;
             long a = random.nextInt(1000);
             long b = random.nextInt(1000);
-            requests.submit(() -> interactive(node, ref, a, b));
+            submit(httpSlots, "interactive", () -> interactive(node, ref, a, b));
         } else {
             Event e = event("p" + n);
-            requests.submit(() -> publish(e));
+            submit(publisherSlots, "publisher", () -> publish(e));
         }
+    }
+
+    private void submit(java.util.concurrent.Semaphore slots, String channel, Runnable request) {
+        if (!slots.tryAcquire()) {
+            records.count(channel + "_backpressure");
+            return;
+        }
+        requests.submit(() -> {
+            try {
+                request.run();
+            } finally {
+                slots.release();
+            }
+        });
+    }
+
+    /** Exponential backoff with jitter, 0.5 s doubling to 8 s, at least what Retry-After asked for (at most 10 s). */
+    private long backoff(int tries, long retryAfterSeconds) {
+        long base = Math.min(8000, 500L << Math.min(4, tries - 1));
+        long jittered = base / 2 + (long) (Math.random() * base / 2);
+        return Math.max(jittered, Math.min(10, retryAfterSeconds) * 1000);
     }
 
     /** One background event as decided by the driver thread. */
@@ -144,21 +174,27 @@ final class Load implements AutoCloseable {
             if (e.scheduleInSeconds() > 0) {
                 b.header("X-Schedule-In", Integer.toString(e.scheduleInSeconds()));
             }
+            long retryAfter = 0;
             try {
                 HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 202) {
+                int status = r.statusCode();
+                retryAfter = r.headers().firstValueAsLong("Retry-After").orElse(0);
+                if (status == 202) {
                     UUID id = UUID.fromString(JSON.readTree(r.body()).path("id").asText());
                     records.accepted(new ClientRecords.Accepted(e.ref(), id, "http", e.mode(), e.expected(), e.callback(),
                             System.currentTimeMillis(), key, ambiguous));
                     return;
                 }
-                if (r.statusCode() == 503) {
+                if (status >= 500) {
+                    // 503 says nothing was enqueued, but the client cannot know it for sure; any 5xx is retried.
                     ambiguous++;
-                    records.ambiguous(new ClientRecords.Ambiguous(e.ref(), "http", "503", System.currentTimeMillis(), key,
-                            null));
+                    records.ambiguous(new ClientRecords.Ambiguous(e.ref(), "http", Integer.toString(status),
+                            System.currentTimeMillis(), key, null));
+                } else if (status == 409 || status == 429) {
+                    records.count("http_" + status + "_retried"); // key in progress / too many requests: retry
                 } else {
-                    records.count("http_" + r.statusCode());
-                    return; // a 4xx is a refusal: nothing enqueued, nothing to retry
+                    records.count("http_" + status);
+                    return; // any other 4xx is a refusal: nothing enqueued, nothing to retry
                 }
             } catch (HttpConnectTimeoutException | ConnectException refused) {
                 records.count("http_refused"); // nothing was sent: not ambiguous
@@ -174,7 +210,7 @@ final class Load implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             }
-            pause(500 + random.nextInt(500));
+            pause(backoff(tries, retryAfter));
         }
         records.count("http_gave_up");
         records.ambiguous(new ClientRecords.Ambiguous(e.ref(), "http", "gave_up", System.currentTimeMillis(), key, null));
@@ -230,7 +266,9 @@ final class Load implements AutoCloseable {
         PublishOptions options = o.build();
         long deadline = System.nanoTime() + GIVE_UP.toNanos();
         int ambiguous = 0;
+        int tries = 0;
         while (System.nanoTime() < deadline) {
+            tries++;
             try {
                 UUID acked = publisher.publish(ChaosTasks.TOPIC, e.payload(), options).get(60, TimeUnit.SECONDS);
                 records.accepted(new ClientRecords.Accepted(e.ref(), acked, "publisher", e.mode(), e.expected(),
@@ -243,7 +281,7 @@ final class Load implements AutoCloseable {
                 ambiguous++;
                 records.ambiguous(new ClientRecords.Ambiguous(e.ref(), "publisher", failed.getClass().getSimpleName(),
                         System.currentTimeMillis(), null, id));
-                pause(1000);
+                pause(backoff(tries, 0));
             }
         }
         records.count("publisher_gave_up");

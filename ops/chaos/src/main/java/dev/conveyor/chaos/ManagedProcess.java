@@ -66,6 +66,16 @@ final class ManagedProcess {
         return p != null && p.isAlive();
     }
 
+    /** Exit code of the last incarnation, or null while it runs (or never ran). */
+    Integer exitCode() {
+        Process p = process;
+        return p == null || p.isAlive() ? null : p.exitValue();
+    }
+
+    boolean started() {
+        return process != null;
+    }
+
     long pid() {
         Process p = process;
         return p == null ? -1 : p.pid();

@@ -155,6 +155,8 @@ final class Audit {
                 }
             }
             out.put("executions", starts.size());
+            out.put("executions_by_mode", starts.stream().collect(Collectors.groupingBy(Execution::mode, TreeMap::new,
+                    Collectors.counting())));
             out.put("dup_exec", dup);
             out.put("dup_exec_at_kill", dupAtKill);
             out.put("dup_exec_by_cause", dupByCause);
@@ -225,23 +227,35 @@ final class Audit {
             out.put("callback_tasks_with_two_statuses", conflicting);
             out.put("outbox_failed", single(c, "select count(*) from outbox where state = 'failed'"));
 
-            // Faults and how long completions stopped after each.
+            // Faults and how long completions stopped after each (docs/chaos.md, "Resume times").
             Map<String, Long> faultCounts = new TreeMap<>();
             Map<String, Double> resume = new TreeMap<>();
+            long overlapped = 0;
             List<String> faultLines = new ArrayList<>();
             for (Faults.Event f : faults) {
                 faultCounts.merge(f.kind(), 1L, Long::sum);
-                long windowEnd = Math.min(f.atMillis() + RESUME_WINDOW_MILLIS, loadEnd);
-                double gap = longestGap(completionTimes, f.atMillis(), windowEnd) / 1000.0;
-                resume.merge(f.kind(), gap, Math::max);
+                Faults.Event during = infraUnderway(faults, f);
+                String measured;
+                if (during != null) {
+                    overlapped++;
+                    measured = "resume_s=not measured (during " + during.kind() + ")";
+                } else {
+                    long windowEnd = Math.min(Math.min(f.atMillis() + RESUME_WINDOW_MILLIS, loadEnd), nextInfra(faults, f));
+                    double gap = longestGap(completionTimes, f.atMillis(), windowEnd) / 1000.0;
+                    resume.merge(f.kind(), gap, Math::max);
+                    measured = "resume_s=" + gap + " (window " + (windowEnd - f.atMillis()) / 1000 + " s)";
+                }
                 faultLines.add(Faults.iso(f.atMillis()) + " " + f.kind() + " " + f.target() + " pid " + f.pid()
-                        + " (+" + (f.atMillis() - loadStart) / 1000 + " s) resume_s=" + gap + " " + f.detail());
+                        + " (+" + (f.atMillis() - loadStart) / 1000 + " s) " + measured + "; " + f.detail()
+                        + (f.endMillis() > 0 ? "; over at " + Faults.iso(f.endMillis()) : ""));
             }
             out.put("faults", faultCounts);
             out.put("faults_total", faults.size());
+            out.put("faults_not_recovered", faults.stream().filter(f -> f.endMillis() < 0).count());
             out.put("role_kills", faults.stream().filter(f -> f.kind().startsWith("kill9_") && !f.kind().equals("kill9_broker"))
                     .count());
             out.put("resume_s", resume);
+            out.put("resume_not_measured", overlapped);
             out.put("baseline_gap_s", longestGap(completionTimes, loadStart + 5_000,
                     faults.isEmpty() ? loadEnd : Math.min(loadEnd, faults.get(0).atMillis())) / 1000.0);
             Files.write(anomaliesFile.resolveSibling("faults.txt"), faultLines, StandardCharsets.UTF_8);
@@ -270,6 +284,30 @@ final class Audit {
             }
         }
         return "unexplained";
+    }
+
+    private static boolean infra(Faults.Event f) {
+        return Faults.INFRA.contains(f.kind());
+    }
+
+    /**
+     * The infrastructure fault (broker, PostgreSQL, cut) still under way when {@code f} started: begun
+     * earlier and not over (or over less than 10 s before); its outage would be charged to {@code f}.
+     */
+    private static Faults.Event infraUnderway(List<Faults.Event> faults, Faults.Event f) {
+        for (Faults.Event o : faults) {
+            if (o != f && infra(o) && o.atMillis() <= f.atMillis()
+                    && (o.endMillis() < 0 || o.endMillis() + 10_000 > f.atMillis())) {
+                return o;
+            }
+        }
+        return null;
+    }
+
+    /** Start of the next infrastructure fault after {@code f}, or forever. */
+    private static long nextInfra(List<Faults.Event> faults, Faults.Event f) {
+        return faults.stream().filter(o -> o != f && infra(o) && o.atMillis() > f.atMillis())
+                .mapToLong(Faults.Event::atMillis).min().orElse(Long.MAX_VALUE);
     }
 
     /** The longest time without a terminal transition in [from, to], counting from {@code from}. */

@@ -39,6 +39,22 @@ public final class ChaosRun {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The clients' records and the callbacks received, as evidence next to the counts. */
+    private static void writeRecords(Path dir, ClientRecords clients, List<CallbackReceiver.Delivery> deliveries)
+            throws java.io.IOException {
+        Path records = dir.resolve("records");
+        Files.createDirectories(records);
+        Files.write(records.resolve("accepted.tsv"), clients.accepted().stream().map(a -> String.join("\t", a.ref(),
+                a.id().toString(), a.channel(), a.mode(), a.expected(), Boolean.toString(a.callback()),
+                Faults.iso(a.atMillis()), String.valueOf(a.idempotencyKey()), Integer.toString(a.ambiguousBefore())))
+                .toList());
+        Files.write(records.resolve("ambiguous.tsv"), clients.ambiguous().stream().map(a -> String.join("\t", a.ref(),
+                a.channel(), a.what(), Faults.iso(a.atMillis()), String.valueOf(a.idempotencyKey()), String.valueOf(a.id())))
+                .toList());
+        Files.write(records.resolve("callbacks.tsv"), deliveries.stream()
+                .map(d -> d.webhookId() + "\t" + Faults.iso(d.atMillis())).toList());
+    }
+
     private ChaosRun() {}
 
     /** Runs the scenario and returns the report (also printed as one JSON line and appended to {@code out}). */
@@ -111,6 +127,7 @@ public final class ChaosRun {
             Files.write(dir.resolve("unexpected-exits.txt"), faults.unexpectedExits().stream()
                     .map(e -> Faults.iso(e.atMillis()) + " " + e.target() + " pid " + e.pid() + " " + e.detail()).toList());
             report.put("wall_s", (System.currentTimeMillis() - started) / 1000.0);
+            writeRecords(dir, clients, receiver.deliveries());
             String line = JSON.writeValueAsString(report);
             Files.writeString(dir.resolve("report.json"), line + "\n", StandardCharsets.UTF_8);
             if (o.out() != null) {

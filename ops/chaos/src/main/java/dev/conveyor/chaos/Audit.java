@@ -131,8 +131,9 @@ final class Audit {
                     endedBySuite.put(f.pid(), f);
                 }
             }
-            Set<String> endedRuns = execs.stream().filter(e -> e.phase().equals("end"))
-                    .map(e -> e.task() + "#" + e.attempt() + "@" + e.pid()).collect(Collectors.toSet());
+            Map<String, Long> endedRuns = new HashMap<>();
+            execs.stream().filter(e -> e.phase().equals("end"))
+                    .forEach(e -> endedRuns.put(e.task() + "#" + e.attempt() + "@" + e.pid(), e.atMillis()));
             long dup = 0;
             long dupAtKill = 0;
             Map<String, Long> dupByCause = new TreeMap<>();
@@ -144,7 +145,7 @@ final class Audit {
                     dup++;
                     tasksRunTwice.add(runs.get(i).task());
                     Execution earlier = runs.get(i - 1);
-                    String cause = cause(earlier, endedBySuite, faults, endedRuns);
+                    String cause = cause(earlier, runs.get(i), endedBySuite, faults, endedRuns);
                     if (cause.equals("kill9_worker")) {
                         dupAtKill++;
                     }
@@ -267,14 +268,21 @@ final class Audit {
     /**
      * Why an attempt ran again: {@code kill9_worker} / {@code sigterm_worker} when the worker that ran the
      * earlier execution was killed or stopped within {@value #IN_FLIGHT_MILLIS} ms after it started; else
-     * the kind of another fault under way around it; else {@code unexplained}.
+     * {@code ran_concurrently} when both executions were running at once in two live workers (the partition
+     * moved to a worker that joined the group while the first still ran it); else the kind of another fault
+     * under way around it; else {@code unexplained}.
      */
-    private static String cause(Execution earlier, Map<Long, Faults.Event> endedBySuite, List<Faults.Event> faults,
-            Set<String> endedRuns) {
+    private static String cause(Execution earlier, Execution later, Map<Long, Faults.Event> endedBySuite,
+            List<Faults.Event> faults, Map<String, Long> endedRuns) {
         Faults.Event ended = endedBySuite.get(earlier.pid());
         if (ended != null && ended.atMillis() >= earlier.atMillis()
                 && ended.atMillis() - earlier.atMillis() <= IN_FLIGHT_MILLIS) {
             return ended.kind();
+        }
+        Long earlierEnd = endedRuns.get(earlier.task() + "#" + earlier.attempt() + "@" + earlier.pid());
+        if (earlier.pid() != later.pid() && earlierEnd != null && earlierEnd >= later.atMillis()) {
+            // Two live workers ran the same attempt at once: its partition moved while it was executing.
+            return "ran_concurrently";
         }
         for (Faults.Event f : faults) {
             long end = f.endMillis() < 0 ? f.atMillis() + 60_000 : f.endMillis();

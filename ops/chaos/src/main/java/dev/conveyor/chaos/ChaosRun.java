@@ -85,7 +85,7 @@ public final class ChaosRun {
                     o.eventsPerSecond())) {
                 loadStart = System.currentTimeMillis();
                 load.start();
-                faults.run(plan, loadStart);
+                faults.run(plan, loadStart, loadStart + o.load().toMillis());
                 long rest = loadStart + o.load().toMillis() - System.currentTimeMillis();
                 if (rest > 0) {
                     Thread.sleep(rest);

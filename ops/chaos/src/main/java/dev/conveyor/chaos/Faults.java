@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
 final class Faults {
 
     static final List<String> INFRA = List.of("kill9_broker", "stop_postgres", "cut_worker_kafka", "cut_worker_db");
+    /** Names under which an infrastructure fault is marked as under way in {@code restarting}. */
+    private static final List<String> INFRA_TARGETS = List.of("kafka", "postgres", "worker-2-kafka", "worker-2-db");
 
     /** A fault to inject {@code atMillis} after the load started. */
     record Planned(long atMillis, String kind, long durationMillis) {}
@@ -138,12 +140,35 @@ final class Faults {
         supervising = false;
     }
 
-    /** Injects the plan, measured from {@code loadStartMillis}; returns when the last fault was injected. */
-    void run(List<Planned> plan, long loadStartMillis) throws InterruptedException {
+    /**
+     * Injects the plan, measured from {@code loadStartMillis}; returns when the last fault was injected.
+     * An infrastructure fault waits until the previous one is over and everything it disturbed is back
+     * (plus 10 s), and a cut until worker-2 is up and talking through the proxy, so that each one is
+     * measured on its own; one that cannot start 20 s before {@code latestMillis} is skipped.
+     */
+    void run(List<Planned> plan, long loadStartMillis, long latestMillis) throws InterruptedException {
+        // Role faults keep their times; infrastructure faults may wait for calm: two timelines.
+        List<Planned> roles = plan.stream().filter(p -> !INFRA.contains(p.kind())).toList();
+        Thread roleFaults = Thread.ofPlatform().name("chaos-role-faults").start(() -> {
+            try {
+                runTimeline(roles, loadStartMillis, latestMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        runTimeline(plan.stream().filter(p -> INFRA.contains(p.kind())).toList(), loadStartMillis, latestMillis);
+        roleFaults.join();
+    }
+
+    private void runTimeline(List<Planned> plan, long loadStartMillis, long latestMillis) throws InterruptedException {
         for (Planned p : plan) {
             long wait = loadStartMillis + p.atMillis() - System.currentTimeMillis();
             if (wait > 0) {
                 Thread.sleep(wait);
+            }
+            if (INFRA.contains(p.kind()) && !awaitCalm(p, latestMillis - 20_000)) {
+                log.info("fault " + p.kind() + " skipped: the system was not back in time for it");
+                continue;
             }
             try {
                 inject(p);
@@ -151,6 +176,27 @@ final class Faults {
                 log.info("fault " + p.kind() + " could not be injected: " + e);
             }
         }
+    }
+
+    private boolean awaitCalm(Planned p, long deadline) throws InterruptedException {
+        long calmSince = -1;
+        while (System.currentTimeMillis() < deadline) {
+            boolean calm = INFRA_TARGETS.stream().noneMatch(restarting::contains)
+                    && Cluster.ROLES.stream().allMatch(r -> cluster.role(r).ready());
+            if (calm && p.kind().startsWith("cut_")) {
+                TcpProxy proxy = p.kind().equals("cut_worker_db") ? cluster.dbProxy() : cluster.kafkaProxy();
+                calm = proxy.openConnections() > 0;
+            }
+            if (!calm) {
+                calmSince = -1;
+            } else if (calmSince < 0) {
+                calmSince = System.currentTimeMillis();
+            } else if (System.currentTimeMillis() - calmSince >= 10_000) {
+                return true;
+            }
+            Thread.sleep(250);
+        }
+        return false;
     }
 
     /** Waits until every restart and cut has finished (bounded). */
@@ -168,7 +214,9 @@ final class Faults {
         if (kind.startsWith("kill9_") && !kind.equals("kill9_broker") || kind.startsWith("sigterm_")) {
             String roleKind = kind.substring(kind.indexOf('_') + 1);
             List<String> candidates = Cluster.ROLES.stream().filter(r -> r.startsWith(roleKind + "-"))
-                    .filter(r -> !restarting.contains(r) && cluster.role(r).alive()).toList();
+                    .filter(r -> !restarting.contains(r) && cluster.role(r).alive())
+                    .filter(r -> !r.equals("worker-2") || !restarting.contains("worker-2-kafka") && !restarting.contains("worker-2-db"))
+                    .toList();
             if (candidates.isEmpty()) {
                 log.info("fault " + kind + " skipped: no " + roleKind + " running");
                 return;

@@ -134,6 +134,15 @@ final class ManagedProcess {
                 + readyText + "'); see " + log + ":\n" + tail());
     }
 
+    /** Whether the current incarnation runs and has logged its ready text. */
+    boolean ready() {
+        try {
+            return alive() && logSinceStart().contains(readyText);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private String logSinceStart() throws IOException {
         try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
             long from = Math.min(logOffsetAtStart, f.length());

@@ -41,6 +41,11 @@ final class TcpProxy implements AutoCloseable {
         return server.getLocalPort();
     }
 
+    /** Connections it carries now (each counted once per side). */
+    int openConnections() {
+        return open.size() / 2;
+    }
+
     String name() {
         return name;
     }

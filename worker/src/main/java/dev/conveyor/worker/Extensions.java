@@ -72,10 +72,21 @@ public final class Extensions {
      * @throws IllegalStateException when two extensions claim a topic, or one is invalid
      */
     public static Extensions load(ClassLoader classLoader) {
+        return load(classLoader, e -> true);
+    }
+
+    /**
+     * The extensions {@link #load(ClassLoader)} finds that {@code include} accepts (the others are
+     * not checked for topic conflicts either).
+     *
+     * @throws IllegalStateException when two included extensions claim a topic, or one is invalid
+     */
+    public static Extensions load(ClassLoader classLoader, java.util.function.Predicate<Extension> include) {
         List<Extension> found = new ArrayList<>();
         ServiceLoader.load(BackgroundExtension.class, classLoader).forEach(found::add);
         ServiceLoader.load(InteractiveExtension.class, classLoader).forEach(found::add);
         ServiceLoader.load(ScheduledExtension.class, classLoader).forEach(found::add);
+        found.removeIf(include.negate());
         return new Extensions(found);
     }
 

@@ -123,12 +123,15 @@ class WorkerDeliveryIT {
     void duplicateRecordRunsOnce() throws Exception {
         String topic = fx.kafka.createTopic("dup", 1);
         Counting ext = new Counting(topic, null);
-        Worker worker = fx.start(fx.config().build(), ext);
+        String group = TestKafka.uniqueName("workers");
+        Worker worker = fx.start(fx.config().group(group).build(), ext);
         Task task = fx.task(topic, "{}");
         fx.publish(task);
         fx.publish(task);
         fx.awaitStatus(task.id(), TaskStatus.DONE);
-        // A third copy long after the first finished is recognised from the status table.
+        // A third copy long after the first finished (its outcome durable and committed, so the worker
+        // no longer holds the attempt) is recognised from the status table.
+        fx.awaitCommittedToEnd(group, topic);
         fx.publish(task);
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> worker.metrics().duplicates() >= 2);
         assertThat(ext.runs.get(task.id()).get()).isEqualTo(1);

@@ -125,6 +125,32 @@ final class WorkerFixture implements AutoCloseable {
         db.dsl().deleteFrom(SCHEDULED_DELIVERIES).where(SCHEDULED_DELIVERIES.ID.eq(d.getId())).execute();
     }
 
+    /** Whether {@code group} committed every record of every partition of {@code topic}. */
+    boolean committedToEnd(String group, String topic) throws Exception {
+        var partitions = kafka.admin().describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions();
+        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+        for (var p : partitions) {
+            latest.put(new org.apache.kafka.common.TopicPartition(topic, p.partition()),
+                    org.apache.kafka.clients.admin.OffsetSpec.latest());
+        }
+        var ends = kafka.admin().listOffsets(latest).all().get();
+        var committed = kafka.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        for (var e : ends.entrySet()) {
+            var c = committed.get(e.getKey());
+            long end = e.getValue().offset();
+            if (end > 0 && (c == null || c.offset() != end)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Waits until {@link #committedToEnd} (nothing of the topic left to redeliver to the group). */
+    void awaitCommittedToEnd(String group, String topic) {
+        Awaitility.await("offsets of " + group + " committed to the end of " + topic).atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100)).until(() -> committedToEnd(group, topic));
+    }
+
     /** A worker config with millisecond backoff so retry tests do not wait. */
     static UnaryOperator<WorkerConfig.Builder> fastRetries(int maxAttempts) {
         return b -> b.retry(dev.conveyor.schema.RetryPolicy.defaults().withMaxAttempts(maxAttempts)

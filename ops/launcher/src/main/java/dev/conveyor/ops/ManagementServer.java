@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP endpoints of a process that runs no ingress ({@code conveyor worker},
  * {@code conveyor scheduler}): {@code GET /metrics} (Prometheus text), {@code /health/live} and
- * {@code /health/ready} (the database and Kafka answer; 503 naming what is down), on {@code http.host:http.port}. Nothing else is
- * served, so no token is needed.
+ * {@code /health/ready} (the database and Kafka answer; 503 naming what is down, or what start-up
+ * still waits for), on {@code http.host:http.port}. Nothing else is served, so no token is needed.
+ * The ingress role runs one only while it waits for its dependencies.
  */
 public final class ManagementServer implements AutoCloseable {
 
@@ -34,8 +35,13 @@ public final class ManagementServer implements AutoCloseable {
         this.admin = admin;
     }
 
-    static ManagementServer start(String host, int port, String role, Database database, Supplier<String> scrape,
-            String bootstrap, Map<String, Object> kafkaClient) {
+    /**
+     * @param notReadyBecause why the process is not ready yet (it waits for its dependencies, or is
+     *     starting), or null once its roles run; while non-null {@code /health/ready} answers 503 with it
+     * @param database the process's database once it is open (null before)
+     */
+    static ManagementServer start(String host, int port, String role, Supplier<String> notReadyBecause,
+            Supplier<Database> database, Supplier<String> scrape, String bootstrap, Map<String, Object> kafkaClient) {
         Map<String, Object> props = new HashMap<>(kafkaClient);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000);
@@ -52,9 +58,15 @@ public final class ManagementServer implements AutoCloseable {
                         .get("/health/live", (req, res) -> json(res, 200, "{\"status\":\"up\",\"role\":\"" + role + "\"}"))
                         .get("/health/ready", (req, res) -> {
                             var body = Json.emptyObject().put("role", role);
+                            String notReady = notReadyBecause.get();
+                            if (notReady != null) {
+                                body.put("status", "starting").put("detail", notReady);
+                                json(res, 503, body.toString());
+                                return;
+                            }
                             boolean ok = true;
                             try {
-                                database.dsl().selectOne().fetch();
+                                database.get().dsl().selectOne().fetch();
                                 body.put("database", "up");
                             } catch (RuntimeException e) {
                                 ok = false;
@@ -86,8 +98,13 @@ public final class ManagementServer implements AutoCloseable {
         res.send(body.getBytes(StandardCharsets.UTF_8));
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         server.stop();
         admin.close(java.time.Duration.ofSeconds(2));
     }

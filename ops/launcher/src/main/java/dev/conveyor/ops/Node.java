@@ -40,11 +40,34 @@ public final class Node implements AutoCloseable {
     private Database database;
     private Extensions extensions;
     private IngressServer ingress;
+    private volatile boolean closed;
+    private final DependencyWait dependencies = new DependencyWait(() -> closed);
+    /** Null once the roles run; until then why the process is not ready (its health endpoint says so). */
+    private volatile String starting = "starting";
 
     /** Takes ownership of something to close at shutdown (embedded infrastructure). */
     public <T extends AutoCloseable> T own(T resource) {
         started.push(resource);
         return resource;
+    }
+
+    /**
+     * Waits (with backoff, for as long as it takes) until PostgreSQL and, when {@code kafka}, the Kafka
+     * bootstrap servers answer. False when the process is stopped meanwhile.
+     */
+    public boolean awaitDependencies(ConveyorConfig config, dev.conveyor.schema.db.DbConfig db, boolean kafka) {
+        return dependencies.postgres(db) && (!kafka || dependencies.kafka(config.bootstrap(), config.kafkaClient()));
+    }
+
+    /** The roles run: the health endpoint now checks the database and Kafka themselves. */
+    public void started() {
+        starting = null;
+    }
+
+    /** Why this process is not ready yet, or null once its roles run. */
+    String notReadyBecause() {
+        String waiting = dependencies.waitingFor();
+        return waiting != null ? "waiting for " + waiting : starting;
     }
 
     public Database database(ConveyorConfig config, dev.conveyor.schema.db.DbConfig db) {
@@ -53,8 +76,16 @@ public final class Node implements AutoCloseable {
         return database;
     }
 
-    /** Extensions on the classpath plus every jar in {@code dir} (if it exists). */
+    /** Extensions on the classpath plus every jar in {@code dir} (if it exists), with the bundled examples. */
     public Extensions extensions(Path dir) {
+        return extensions(dir, true);
+    }
+
+    /**
+     * Extensions on the classpath plus every jar in {@code dir} (if it exists); the bundled examples
+     * ({@code dev.conveyor.examples}) only when {@code examples}.
+     */
+    public Extensions extensions(Path dir, boolean examples) {
         List<URL> jars = new ArrayList<>();
         if (dir != null && Files.isDirectory(dir)) {
             try (Stream<Path> files = Files.list(dir)) {
@@ -69,10 +100,14 @@ public final class Node implements AutoCloseable {
         }
         ClassLoader loader = jars.isEmpty() ? Node.class.getClassLoader()
                 : new URLClassLoader("conveyor-extensions", jars.toArray(URL[]::new), Node.class.getClassLoader());
-        extensions = Extensions.load(loader);
+        extensions = Extensions.load(loader, e -> examples || !isExample(e));
         log.info("Extensions: {} (jars from {}: {})", extensions.all().stream().map(e -> e.name() + extensions(e))
                 .toList(), dir, jars.size());
         return extensions;
+    }
+
+    private static boolean isExample(dev.conveyor.worker.spi.Extension e) {
+        return e.getClass().getName().startsWith("dev.conveyor.examples.");
     }
 
     private static String extensions(dev.conveyor.worker.spi.Extension e) {
@@ -105,12 +140,13 @@ public final class Node implements AutoCloseable {
      */
     public ManagementServer management(ConveyorConfig config, String role) {
         var http = config.ingress(Set.of());
-        return own(ManagementServer.start(http.host(), http.port(), role, database, metrics::scrape, config.bootstrap(),
-                config.kafkaClient()));
+        return own(ManagementServer.start(http.host(), http.port(), role, this::notReadyBecause, () -> database,
+                metrics::scrape, config.bootstrap(), config.kafkaClient()));
     }
 
     @Override
     public void close() {
+        closed = true;
         while (!started.isEmpty()) {
             AutoCloseable c = started.pop();
             try {

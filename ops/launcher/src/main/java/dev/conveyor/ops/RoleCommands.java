@@ -55,8 +55,15 @@ final class RoleCommands {
         public Integer call() {
             ConveyorConfig c = config.load();
             return runUntilStopped("ingress", c, node -> {
+                // Until PostgreSQL and Kafka answer, only the health endpoints are served (not ready).
+                ManagementServer waiting = node.management(c, "ingress");
+                if (!node.awaitDependencies(c, c.db(), true)) {
+                    return;
+                }
+                waiting.close();
                 node.database(c, c.db());
                 node.ingress(c, Set.of());
+                node.started();
             });
         }
     }
@@ -71,14 +78,22 @@ final class RoleCommands {
                 description = "Directory of extension jars (default: ${DEFAULT-VALUE}).")
         Path extensions;
 
+        @Option(names = "--examples", description = "Also run the bundled example extensions (orders, quotes, "
+                + "nightly-report), as conveyor dev does.")
+        boolean examples;
+
         @Override
         public Integer call() {
             ConveyorConfig c = config.load();
             return runUntilStopped("worker", c, node -> {
+                node.management(c, "worker"); // not ready until the worker runs
+                if (!node.awaitDependencies(c, c.db(), true)) {
+                    return;
+                }
                 node.database(c, c.db());
-                node.extensions(extensions);
+                node.extensions(extensions, examples);
                 node.worker(c);
-                node.management(c, "worker");
+                node.started();
             });
         }
     }
@@ -93,9 +108,13 @@ final class RoleCommands {
         public Integer call() {
             ConveyorConfig c = config.load();
             return runUntilStopped("scheduler", c, node -> {
+                node.management(c, "scheduler"); // not ready until the scheduler runs
+                if (!node.awaitDependencies(c, c.db(), true)) {
+                    return;
+                }
                 node.database(c, c.db());
                 node.scheduler(c, List.of());
-                node.management(c, "scheduler");
+                node.started();
             });
         }
     }

@@ -146,10 +146,10 @@ class MultiProcessIT {
         // Worker and scheduler processes serve /metrics and /health on http.port: one port each on this host.
         int worker2Port = EmbeddedKafkaBroker.freePort();
         Process worker1 = spawn(dir, "worker1", Map.of("CONVEYOR_HTTP_PORT", Integer.toString(EmbeddedKafkaBroker.freePort())),
-                w1Up, "Worker started", main, "worker", "--config", config.toString());
+                w1Up, "Worker started", main, "worker", "--examples", "--config", config.toString());
         CountDownLatch w2Up = new CountDownLatch(1);
         spawn(dir, "worker2", Map.of("CONVEYOR_HTTP_PORT", Integer.toString(worker2Port)), w2Up, "Worker started", main,
-                "worker", "--config", config.toString());
+                "worker", "--examples", "--config", config.toString());
         CountDownLatch schedUp = new CountDownLatch(1);
         int schedulerPort = EmbeddedKafkaBroker.freePort();
         spawn(dir, "scheduler", Map.of("CONVEYOR_HTTP_PORT", Integer.toString(schedulerPort)), schedUp,
@@ -209,6 +209,73 @@ class MultiProcessIT {
         String ingressMetrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
                 + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(ingressMetrics).contains("conveyor_http_server_requests_seconds_count{", "endpoint=\"/health\"");
+    }
+
+    @Test
+    void rolesStartedBeforePostgresAndKafkaWaitReportNotReadyAndStartWhenTheyCome(@TempDir Path dir) throws Exception {
+        int kafkaPort = EmbeddedKafkaBroker.freePort();
+        int pgPort = EmbeddedKafkaBroker.freePort();
+        int httpPort = EmbeddedKafkaBroker.freePort();
+        int workerPort = EmbeddedKafkaBroker.freePort();
+        String bootstrap = "127.0.0.1:" + kafkaPort;
+        String jdbc = "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres";
+        Path config = dir.resolve("conveyor.yaml");
+        Files.writeString(config, """
+                http: { port: %d }
+                kafka: { bootstrap: "%s" }
+                db: { url: "%s", user: postgres }
+                topics: [ orders ]
+                """.formatted(httpPort, bootstrap, jdbc));
+        String main = "dev.conveyor.ops.Main";
+        CountDownLatch ingressUp = new CountDownLatch(1);
+        Process ingress = spawn(dir, "ingress", ingressUp, "Ingress listening", main, "ingress", "--config",
+                config.toString());
+        CountDownLatch workerUp = new CountDownLatch(1);
+        Process worker = spawn(dir, "worker", Map.of("CONVEYOR_HTTP_PORT", Integer.toString(workerPort)), workerUp,
+                "Worker started", main, "worker", "--examples", "--config", config.toString());
+
+        HttpClient http = HttpClient.newHttpClient();
+        for (int port : new int[] {httpPort, workerPort}) {
+            awaitHealth(http, port, 503, "waiting for PostgreSQL at " + jdbc);
+        }
+        CountDownLatch pgUp = new CountDownLatch(1);
+        spawn(dir, "postgres", pgUp, "postgres ready", "dev.conveyor.embedded.Standalone", "postgres",
+                dir.resolve("pg-data").toString(), Integer.toString(pgPort));
+        awaitReady(pgUp, "postgres", dir);
+        for (int port : new int[] {httpPort, workerPort}) {
+            awaitHealth(http, port, 503, "waiting for Kafka at " + bootstrap);
+        }
+        assertThat(ingress.isAlive()).as("the ingress still waits").isTrue();
+        assertThat(worker.isAlive()).as("the worker still waits").isTrue();
+
+        CountDownLatch kafkaUp = new CountDownLatch(1);
+        spawn(dir, "kafka", kafkaUp, "kafka ready", "dev.conveyor.embedded.Standalone", "kafka",
+                dir.resolve("kafka-data").toString(), bootstrap);
+        awaitReady(kafkaUp, "kafka", dir);
+        awaitReady(ingressUp, "ingress", dir);
+        awaitReady(workerUp, "worker", dir);
+        awaitHealth(http, httpPort, 200, "ready");
+        awaitHealth(http, workerPort, 200, "ready");
+
+        var accepted = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/v1/events/orders"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"orderId\":\"o-1\",\"items\":[{\"sku\":\"A-1\",\"qty\":1}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        try (Connection c = DriverManager.getConnection(jdbc, "postgres", "")) {
+            Awaitility.await("the event is done").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> count(c, "select count(*) from tasks where status = 'done'") == 1);
+        }
+    }
+
+    /** Waits until {@code /health/ready} on {@code port} answers {@code status} with a body containing {@code text}. */
+    private static void awaitHealth(HttpClient http, int port, int status, String text) {
+        Awaitility.await("port " + port + " answers " + status + " with " + text).atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
+                    var r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready"))
+                            .build(), HttpResponse.BodyHandlers.ofString());
+                    return r.statusCode() == status && r.body().contains(text);
+                });
     }
 
     private static long count(Connection c, String sql) throws Exception {

@@ -85,21 +85,27 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     private static final int DECODE_SLICE_MIN = 128;
 
     /**
-     * One polled record. {@code inFlightAttempt} is the attempt of the same task already running in
-     * this worker when the record was claimed, or null if this record holds the claim. {@code readyMs}:
-     * when the record could first run (its timestamp, or its not-before time). {@code due}: a
-     * scheduler's delivery (it carries {@code conveyor_not_before}) whose time has come; it starts
-     * without waiting for the status writers to catch up.
+     * One polled record. {@code offsets}: its partition's offsets of the assignment it was polled in
+     * (a partition revoked and assigned again gets new ones, and a record of the old assignment must
+     * not settle an offset of the new one). {@code notBefore}: its {@code conveyor_not_before} time,
+     * or null. {@code readyMs}: when the record could first run (its timestamp, or its not-before
+     * time). {@code due}: a scheduler's delivery (it carries {@code conveyor_not_before}) whose time
+     * has come; it starts without waiting for the status writers to catch up.
      */
-    private record Polled(TopicPartition partition, ConsumerRecord<byte[], byte[]> record, Decoded decoded,
-            Integer inFlightAttempt, long readyMs, boolean due) {
-        Polled(TopicPartition partition, ConsumerRecord<byte[], byte[]> record, Decoded decoded, Integer inFlightAttempt,
-                boolean due) {
-            this(partition, record, decoded, inFlightAttempt, record.timestamp(), due);
+    private record Polled(TopicPartition partition, PartitionOffsets offsets, ConsumerRecord<byte[], byte[]> record,
+            Decoded decoded, Instant notBefore, long readyMs, boolean due) {
+        Polled(TopicPartition partition, PartitionOffsets offsets, ConsumerRecord<byte[], byte[]> record,
+                Decoded decoded, Instant notBefore) {
+            this(partition, offsets, record, decoded, notBefore, record.timestamp(), notBefore != null);
         }
 
         Polled readyAt(Instant at) {
-            return new Polled(partition, record, decoded, inFlightAttempt, Math.max(readyMs, at.toEpochMilli()), true);
+            return new Polled(partition, offsets, record, decoded, notBefore, Math.max(readyMs, at.toEpochMilli()), true);
+        }
+
+        /** The task, for a record that decoded (every record that can hold or follow a claim). */
+        Task task() {
+            return ((Decoded.Ok) decoded).task();
         }
     }
 
@@ -120,7 +126,12 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     private final ExecutorService executions;
     private final Semaphore globalPermits;
     private final BlockingQueue<WriterEvent> durable;
-    private final Map<UUID, Integer> inFlightIds;
+    /** The task attempts this worker handles now, by task id (see {@link AttemptClaims}). */
+    private final AttemptClaims<Polled> claims = new AttemptClaims<>();
+    /** Executions that ended without an outcome (worker stopping, or an error inside the worker). */
+    private final java.util.Queue<Execution> abandoned = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Copies whose claim was given up without an outcome: admitted again on the next turn of the loop. */
+    private final List<Polled> readmit = new ArrayList<>();
     private final AtomicInteger inFlight;
     private final WorkerMetrics metrics;
     private final Clock clock;
@@ -149,8 +160,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
 
     PollLoop(Consumer<byte[], byte[]> consumer, Set<String> topics, Map<String, Route> routes, TaskRecordCodec codec,
             StateReader states, ExtensionConfigCache configs, StatusWriters writer, ExecutorService executions,
-            Semaphore globalPermits, BlockingQueue<WriterEvent> durable, Map<UUID, Integer> inFlightIds,
-            AtomicInteger inFlight, WorkerMetrics metrics, Clock clock, int maxInFlight, int writeAhead,
+            Semaphore globalPermits, BlockingQueue<WriterEvent> durable, AtomicInteger inFlight, WorkerMetrics metrics, Clock clock, int maxInFlight, int writeAhead,
             Duration shutdownGrace) {
         this.consumer = consumer;
         this.topics = topics;
@@ -163,7 +173,6 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         this.executions = executions;
         this.globalPermits = globalPermits;
         this.durable = durable;
-        this.inFlightIds = inFlightIds;
         this.inFlight = inFlight;
         this.metrics = metrics;
         this.clock = clock;
@@ -178,6 +187,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             consumer.subscribe(topics, this);
             while (!stopping) {
                 commitDurable();
+                readmitCopies();
                 releaseDue();
                 startWaiting();
                 flowControl();
@@ -237,11 +247,13 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         List<ConsumerRecord<byte[], byte[]>> list = new ArrayList<>(n);
         // Partition by partition, so the TopicPartition and its offsets are looked up once per partition.
         List<TopicPartition> partitionOf = new ArrayList<>(n);
+        List<PartitionOffsets> offsetsOf = new ArrayList<>(n);
         for (TopicPartition tp : records.partitions()) {
             PartitionOffsets po = offsets.computeIfAbsent(tp, k -> new PartitionOffsets());
             for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
                 list.add(r);
                 partitionOf.add(tp);
+                offsetsOf.add(po);
                 po.dispatched(r.offset());
             }
         }
@@ -252,33 +264,95 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         Instant polledAt = clock.instant();
         for (int i = 0; i < list.size(); i++) {
             ConsumerRecord<byte[], byte[]> r = list.get(i);
-            TopicPartition tp = partitionOf.get(i);
-            Integer inFlightAttempt = null;
-            if (decoded[i] instanceof Decoded.Ok ok) {
-                Route route = routes.get(ok.task().topic());
-                if (route != null) {
-                    // Claim before reading the stored state: a copy that finishes in between is then either
-                    // still claimed (seen here) or already durable (seen by the read below), never neither.
-                    inFlightAttempt = inFlightIds.putIfAbsent(ok.task().id(), ok.task().attempt());
-                    Instant notBefore = notBefore(r);
-                    Polled p = new Polled(tp, r, decoded[i], inFlightAttempt, notBefore != null);
-                    if (notBefore != null && notBefore.isAfter(polledAt.plus(MAX_HOLD))) {
-                        holdTooLong(p, ok.task(), route, notBefore, polledAt);
-                        continue;
-                    }
-                    if (hold(p, ok.task(), notBefore, polledAt)) {
-                        continue;
-                    }
-                    ids.add(ok.task().id());
-                    polled.add(p);
-                    continue;
-                }
-                ids.add(ok.task().id());
-            }
-            polled.add(new Polled(tp, r, decoded[i], inFlightAttempt, false));
+            Instant notBefore = decoded[i] instanceof Decoded.Ok ? notBefore(r) : null;
+            admit(new Polled(partitionOf.get(i), offsetsOf.get(i), r, decoded[i], notBefore), polledAt, polled, ids);
         }
         route(polled, ids);
         startWaiting();
+    }
+
+    /**
+     * Claims the record's (task id, attempt) and then holds it or adds it to {@code toRoute} (and its
+     * task id to {@code ids}, whose stored states the routing reads). A copy of an attempt claimed here
+     * waits for it; a copy of an earlier attempt is dropped. The claim comes before the stored state is
+     * read: a copy that finishes in between is then either still claimed (seen here) or already durable
+     * (seen by the read), never neither.
+     */
+    private void admit(Polled p, Instant now, List<Polled> toRoute, Set<UUID> ids) {
+        if (!(p.decoded() instanceof Decoded.Ok ok)) {
+            toRoute.add(p);
+            return;
+        }
+        Task task = ok.task();
+        Route route = routes.get(task.topic());
+        ids.add(task.id());
+        if (route == null) {
+            toRoute.add(p); // dead-lettered by the routing; nothing to claim
+            return;
+        }
+        AttemptClaims.Admission<Polled> admission = claims.claim(task.id(), task.attempt(), p);
+        for (Polled stale : admission.stale()) {
+            duplicate(stale, stale.task(), "attempt " + task.attempt() + " of the task arrived");
+        }
+        switch (admission.verdict()) {
+            case STALE -> {
+                duplicate(p, task, "attempt " + claims.claimedAttempt(task.id()) + " is in flight in this worker");
+                return;
+            }
+            case FOLLOWS -> {
+                log.debug("Task {} attempt {} ({}-{}@{}) is in flight in this worker; this copy waits for it",
+                        task.id(), task.attempt(), p.record().topic(), p.record().partition(), p.record().offset());
+                return;
+            }
+            case CLAIMED -> { }
+        }
+        Instant notBefore = p.notBefore();
+        if (notBefore != null && notBefore.isAfter(now.plus(MAX_HOLD))) {
+            holdTooLong(p, task, route, notBefore, now);
+            return;
+        }
+        if (hold(p, task, notBefore, now)) {
+            return;
+        }
+        toRoute.add(p);
+    }
+
+    /** Copies whose claim was given up: each is claimed and routed as if just polled. */
+    private void readmitCopies() {
+        if (readmit.isEmpty()) {
+            return;
+        }
+        List<Polled> copies = new ArrayList<>(readmit);
+        readmit.clear();
+        List<Polled> toRoute = new ArrayList<>(copies.size());
+        Set<UUID> ids = new HashSet<>();
+        Instant now = clock.instant();
+        for (Polled copy : copies) {
+            if (stopping || offsets.get(copy.partition()) != copy.offsets()) {
+                giveUp(copy, false); // its partition is gone (or this worker is): the next owner gets it
+            } else {
+                admit(copy, now, toRoute, ids);
+            }
+        }
+        route(toRoute, ids);
+    }
+
+    /** The outcome of (task id, attempt) is durable: the copies that waited for it are dropped. */
+    private void claimRecorded(UUID taskId, int attempt) {
+        for (Polled copy : claims.release(taskId, attempt)) {
+            duplicate(copy, copy.task(), "attempt " + attempt + " was recorded from another copy");
+        }
+    }
+
+    /** (task id, attempt) was given up without an outcome: the copies that waited for it get their turn. */
+    private void claimGivenUp(UUID taskId, int attempt) {
+        for (Polled copy : claims.release(taskId, attempt)) {
+            if (stopping) {
+                giveUp(copy, false);
+            } else {
+                readmit.add(copy);
+            }
+        }
     }
 
     /** Reads the stored states of {@code ids} (one query) and routes every polled record. */
@@ -320,9 +394,7 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
 
     /** A record that asks to be held longer than {@link #MAX_HOLD}: dead-lettered with the reason. */
     private void holdTooLong(Polled p, Task task, Route route, Instant notBefore, Instant now) {
-        if (p.inFlightAttempt() == null) {
-            inFlightIds.remove(task.id(), task.attempt());
-        }
+        claimGivenUp(task.id(), task.attempt()); // its copies are judged on their own
         String reason = ConveyorHeaders.NOT_BEFORE + " " + notBefore + " is more than " + MAX_HOLD.toSeconds()
                 + " s after this worker's clock (" + now + "); the scheduler sends its deliveries at most "
                 + "1 s ahead, and future-dated tasks go through the delayed topic";
@@ -417,28 +489,26 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             Held h = it.next();
             if (partitions == null || partitions.contains(h.polled().partition())) {
                 it.remove();
-                giveUp(h.polled(), h.task());
+                giveUp(h.polled(), true);
             }
         }
         for (java.util.Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {
             Waiting w = it.next();
             if (partitions == null || partitions.contains(w.polled().partition())) {
                 it.remove();
-                giveUp(w.polled(), w.task());
+                giveUp(w.polled(), true);
             }
         }
         metrics.waiting(waiting.size());
     }
 
-    private void giveUp(Polled p, Task task) {
-        if (p.inFlightAttempt() == null) {
-            inFlightIds.remove(task.id(), task.attempt());
-        }
-        PartitionOffsets po = offsets.get(p.partition());
-        if (po != null) {
-            po.abandon(p.record().offset());
-        }
+    /** Gives up a record without running it: never committed past, so it is delivered again. */
+    private void giveUp(Polled p, boolean holdsClaim) {
+        p.offsets().abandon(p.record().offset());
         inFlight.decrementAndGet();
+        if (holdsClaim) {
+            claimGivenUp(p.task().id(), p.task().attempt());
+        }
     }
 
     /**
@@ -489,12 +559,13 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
                     StatusChange.dead(task, null, state, now, reason)));
             return;
         }
-        if (p.inFlightAttempt() != null) {
-            duplicate(p, task, "attempt " + p.inFlightAttempt() + " is in flight in this worker");
+        if (!claims.holds(task.id(), task.attempt())) {
+            // A later attempt of the task was polled while this record was held: this one is stale.
+            duplicate(p, task, "attempt " + claims.claimedAttempt(task.id()) + " of the task arrived meanwhile");
             return;
         }
         if (state != null && state.supersedes(task.attempt())) {
-            inFlightIds.remove(task.id(), task.attempt());
+            claimRecorded(task.id(), task.attempt());
             duplicate(p, task, "stored " + state.status().wireName() + " at attempt " + state.attempt());
             return;
         }
@@ -526,14 +597,12 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         }
     }
 
+    /** Drops a record that must not run (its attempt is recorded, or superseded); its offset may be committed. */
     private void duplicate(Polled p, Task task, String why) {
         metrics.duplicate();
         log.info("Not running task {} attempt {} again ({}-{}@{}): {}", task.id(), task.attempt(), p.record().topic(),
                 p.record().partition(), p.record().offset(), why);
-        PartitionOffsets po = offsets.get(p.partition());
-        if (po != null) {
-            po.durable(p.record().offset());
-        }
+        p.offsets().durable(p.record().offset());
         inFlight.decrementAndGet();
     }
 
@@ -564,9 +633,11 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         } catch (InterruptedException | Invoker.Abandoned ex) {
             // Worker stopping: the outcome is unknown, the offset stays uncommitted, the task runs again later.
             writer.stoppedRunning(e);
+            abandoned.add(e);
         } catch (Throwable t) {
             // Nothing above should throw; if it does, leave the record uncommitted rather than lose it.
             writer.stoppedRunning(e);
+            abandoned.add(e);
             log.error("Execution of task {} failed inside the worker; it will be redelivered", e.task.id(), t);
         } finally {
             TaskLogContext.clear();
@@ -687,6 +758,16 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         while ((event = durable.poll()) != null) {
             markDurable(event);
         }
+        Execution e;
+        while ((e = abandoned.poll()) != null) {
+            // Never committed past: whoever owns the partition next runs it again.
+            PartitionOffsets po = offsets.get(e.partition);
+            if (po != null) {
+                po.abandon(e.offset);
+            }
+            inFlight.decrementAndGet();
+            claimGivenUp(e.task.id(), e.task.attempt());
+        }
     }
 
     private void markDurable(WriterEvent event) {
@@ -695,6 +776,9 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             po.durable(event.offset());
         }
         inFlight.decrementAndGet();
+        if (event instanceof WriterEvent.Finished f) {
+            claimRecorded(f.execution().task.id(), f.execution().task.attempt());
+        }
     }
 
     /** Waits up to {@code timeout} for one outcome to become durable. */

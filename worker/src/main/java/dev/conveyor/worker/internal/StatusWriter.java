@@ -60,7 +60,6 @@ final class StatusWriter implements Runnable {
     private final StatusStore store;
     private final Producer<byte[], byte[]> producer;
     private final Queue<WriterEvent> durable;
-    private final Map<UUID, Integer> inFlightIds;
     private final ExecutorService hooks;
     private final WorkerMetrics metrics;
     private final Clock clock;
@@ -74,12 +73,11 @@ final class StatusWriter implements Runnable {
     private Instant lastRunningScan = Instant.EPOCH;
 
     StatusWriter(StatusStore store, Producer<byte[], byte[]> producer, Queue<WriterEvent> durable,
-            Map<UUID, Integer> inFlightIds, ExecutorService hooks, WorkerMetrics metrics, Clock clock, String dlqTopic,
+            ExecutorService hooks, WorkerMetrics metrics, Clock clock, String dlqTopic,
             String traceTopic, String node, int batchSize, Duration runningMarkAfter) {
         this.store = store;
         this.producer = producer;
         this.durable = durable;
-        this.inFlightIds = inFlightIds;
         this.hooks = hooks;
         this.metrics = metrics;
         this.clock = clock;
@@ -199,13 +197,6 @@ final class StatusWriter implements Runnable {
             return; // aborted
         }
         metrics.statusWrite().record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-        // The outcome is durable: a copy of the record polled from now on is recognised from the table.
-        for (WriterEvent event : batch) {
-            if (event instanceof WriterEvent.Finished f) {
-                inFlightIds.remove(f.execution().task.id(), f.execution().task.attempt());
-            }
-        }
-
         List<Execution> finished = new ArrayList<>();
         for (WriterEvent event : batch) {
             if (event instanceof WriterEvent.Finished f) {

@@ -82,14 +82,12 @@ public final class WorkerRuntime implements AutoCloseable {
         this.producer = new KafkaProducer<>(producerProperties(config));
         this.executions = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("conveyor-exec-", 0).factory());
         LinkedBlockingQueue<WriterEvent> durable = new LinkedBlockingQueue<>();
-        Map<UUID, Integer> inFlightIds = new ConcurrentHashMap<>();
-        this.writers = new StatusWriters(config.statusWriters(), i -> new StatusWriter(store, producer, durable,
-                inFlightIds, executions, metrics, clock, config.dlqTopic(), config.traceTopic(), config.node(),
+        this.writers = new StatusWriters(config.statusWriters(), i -> new StatusWriter(store, producer, durable, executions, metrics, clock, config.dlqTopic(), config.traceTopic(), config.node(),
                 config.statusBatchSize(), config.runningMarkAfter()));
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(config));
         this.pollLoop = new PollLoop(consumer, topics, routes, new TaskRecordCodec(clock),
                 new StateReader(dsl.configuration().connectionProvider()), configs, writers,
-                executions, new Semaphore(config.concurrency()), durable, inFlightIds, inFlight, metrics, clock,
+                executions, new Semaphore(config.concurrency()), durable, inFlight, metrics, clock,
                 config.maxInFlight(), writeAhead(config), config.shutdownGrace());
 
         this.refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name(

@@ -61,7 +61,9 @@ public final class ConveyorConfig {
             "http.interactive-timeout", "kafka.bootstrap", "kafka.topic-prefix", "db.url", "db.user", "db.password",
             "db.pool-size", "db.schema", "topics", "worker.group", "worker.node", "worker.concurrency",
             "worker.max-in-flight", "worker.timeout", "worker.ordering", "worker.max-attempts",
-            "worker.reschedule-floor", "worker.slow-reschedule-floor", "worker.status-writers", "scheduler.group",
+            "worker.reschedule-floor", "worker.slow-reschedule-floor", "worker.status-writers",
+            "worker.status-batch-size", "worker.running-mark-after", "worker.config-refresh", "worker.shutdown-grace",
+            "scheduler.group",
             "scheduler.batch-size", "scheduler.safety-poll", "log.format", "callbacks.secret", "callbacks.max-attempts",
             "callbacks.allow-private-networks");
 
@@ -242,6 +244,11 @@ public final class ConveyorConfig {
                     .topics(perTopic)
                     .subscribe(topics())
                     .statusWriters(integer(w, k + "status-writers", "status-writers", 2))
+                    .statusBatchSize(integer(w, k + "status-batch-size", "status-batch-size", 1000))
+                    .runningMarkAfter(duration(w, k + "running-mark-after", "running-mark-after",
+                            Duration.ofMillis(250)))
+                    .configRefresh(duration(w, k + "config-refresh", "config-refresh", Duration.ofSeconds(5)))
+                    .shutdownGrace(duration(w, k + "shutdown-grace", "shutdown-grace", Duration.ofSeconds(30)))
                     .rate(rate(w, k + "rate"))
                     .circuitBreaker(circuitBreaker(w.get("circuit-breaker"), k + "circuit-breaker"))
                     .outbound(outbound());

@@ -51,6 +51,7 @@ public final class ChaosRun {
         Files.write(records.resolve("ambiguous.tsv"), clients.ambiguous().stream().map(a -> String.join("\t", a.ref(),
                 a.channel(), a.what(), Faults.iso(a.atMillis()), String.valueOf(a.idempotencyKey()), String.valueOf(a.id())))
                 .toList());
+        Files.write(records.resolve("unexpected-answers.tsv"), clients.samples());
         Files.write(records.resolve("callbacks.tsv"), deliveries.stream()
                 .map(d -> d.webhookId() + "\t" + Faults.iso(d.atMillis())).toList());
     }

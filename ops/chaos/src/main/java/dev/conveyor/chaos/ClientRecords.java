@@ -24,6 +24,7 @@ final class ClientRecords {
     private final List<Accepted> accepted = new CopyOnWriteArrayList<>();
     private final List<Ambiguous> ambiguous = new CopyOnWriteArrayList<>();
     private final ConcurrentMap<String, AtomicLong> other = new ConcurrentHashMap<>();
+    private final List<String> samples = new CopyOnWriteArrayList<>();
 
     void accepted(Accepted a) {
         accepted.add(a);
@@ -36,6 +37,17 @@ final class ClientRecords {
     /** Counts an answer that is neither acceptance nor ambiguity (refused connection, 4xx, wrong body...). */
     void count(String what) {
         other.computeIfAbsent(what, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    /** Keeps the first answers of each unexpected kind (time, node, status, body) as evidence. */
+    void sample(String what, String detail) {
+        if (other.getOrDefault(what, new AtomicLong()).get() <= 5) {
+            samples.add(java.time.Instant.now() + "\t" + what + "\t" + detail.replace('\n', ' '));
+        }
+    }
+
+    List<String> samples() {
+        return List.copyOf(samples);
     }
 
     List<Accepted> accepted() {

@@ -142,9 +142,8 @@ final class Faults {
 
     /**
      * Injects the plan, measured from {@code loadStartMillis}; returns when the last fault was injected.
-     * An infrastructure fault waits until the previous one is over and everything it disturbed is back
-     * (plus 10 s), and a cut until worker-2 is up and talking through the proxy, so that each one is
-     * measured on its own; one that cannot start 20 s before {@code latestMillis} is skipped.
+     * An infrastructure fault waits until the previous one has been over for 10 s, and a cut also until
+     * worker-2 is up and talking through the proxy, so that each one is measured on its own; one that cannot start 20 s before {@code latestMillis} is skipped.
      */
     void run(List<Planned> plan, long loadStartMillis, long latestMillis) throws InterruptedException {
         // Role faults keep their times; infrastructure faults may wait for calm: two timelines.
@@ -181,11 +180,10 @@ final class Faults {
     private boolean awaitCalm(Planned p, long deadline) throws InterruptedException {
         long calmSince = -1;
         while (System.currentTimeMillis() < deadline) {
-            boolean calm = INFRA_TARGETS.stream().noneMatch(restarting::contains)
-                    && Cluster.ROLES.stream().allMatch(r -> cluster.role(r).ready());
+            boolean calm = INFRA_TARGETS.stream().noneMatch(restarting::contains);
             if (calm && p.kind().startsWith("cut_")) {
                 TcpProxy proxy = p.kind().equals("cut_worker_db") ? cluster.dbProxy() : cluster.kafkaProxy();
-                calm = proxy.openConnections() > 0;
+                calm = cluster.role("worker-2").ready() && proxy.openConnections() > 0;
             }
             if (!calm) {
                 calmSince = -1;

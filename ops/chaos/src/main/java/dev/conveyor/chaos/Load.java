@@ -194,6 +194,7 @@ final class Load implements AutoCloseable {
                     records.count("http_" + status + "_retried"); // key in progress / too many requests: retry
                 } else {
                     records.count("http_" + status);
+                    records.sample("http_" + status, node + " " + r.body());
                     return; // any other 4xx is a refusal: nothing enqueued, nothing to retry
                 }
             } catch (HttpConnectTimeoutException | ConnectException refused) {
@@ -237,6 +238,7 @@ final class Load implements AutoCloseable {
                         System.currentTimeMillis(), null, id));
             } else {
                 records.count("interactive_" + r.statusCode());
+                records.sample("interactive_" + r.statusCode(), node + " " + r.body());
             }
         } catch (HttpConnectTimeoutException | ConnectException refused) {
             records.count("interactive_refused");

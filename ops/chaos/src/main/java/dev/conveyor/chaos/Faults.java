@@ -77,6 +77,8 @@ final class Faults {
     private final List<Event> exits = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService restarts = Executors.newScheduledThreadPool(8);
     private volatile boolean supervising;
+    /** Set while a cut waits for worker-2 or is under way: role faults leave worker-2 alone meanwhile. */
+    private volatile boolean cutReserved;
 
     Faults(Cluster cluster, Log log, long seed) {
         this.cluster = cluster;
@@ -165,8 +167,12 @@ final class Faults {
             if (wait > 0) {
                 Thread.sleep(wait);
             }
+            if (p.kind().startsWith("cut_")) {
+                cutReserved = true;
+            }
             if (INFRA.contains(p.kind()) && !awaitCalm(p, latestMillis - 20_000)) {
                 log.info("fault " + p.kind() + " skipped: the system was not back in time for it");
+                cutReserved = false;
                 continue;
             }
             try {
@@ -213,7 +219,7 @@ final class Faults {
             String roleKind = kind.substring(kind.indexOf('_') + 1);
             List<String> candidates = Cluster.ROLES.stream().filter(r -> r.startsWith(roleKind + "-"))
                     .filter(r -> !restarting.contains(r) && cluster.role(r).alive())
-                    .filter(r -> !r.equals("worker-2") || !restarting.contains("worker-2-kafka") && !restarting.contains("worker-2-db"))
+                    .filter(r -> !r.equals("worker-2") || !cutReserved)
                     .toList();
             if (candidates.isEmpty()) {
                 log.info("fault " + kind + " skipped: no " + roleKind + " running");
@@ -281,6 +287,7 @@ final class Faults {
                         "cut " + p.durationMillis() + " ms, " + closed + " sockets closed"));
                 log.info("cut " + kind + " healed");
                 restarting.remove(proxy.name());
+                cutReserved = false;
             }, p.durationMillis(), TimeUnit.MILLISECONDS);
         } else {
             throw new IllegalArgumentException("unknown fault " + kind);

@@ -268,9 +268,9 @@ final class Audit {
     /**
      * Why an attempt ran again: {@code kill9_worker} / {@code sigterm_worker} when the worker that ran the
      * earlier execution was killed or stopped within {@value #IN_FLIGHT_MILLIS} ms after it started; else
-     * {@code ran_concurrently} when both executions were running at once in two live workers (the partition
-     * moved to a worker that joined the group while the first still ran it); else the kind of another fault
-     * under way around it; else {@code unexplained}.
+     * the kind of an infrastructure fault under way around it (a cut worker keeps running what it polled
+     * while its partitions move on); else {@code ran_concurrently} when both executions ran at once in two
+     * live workers (the partition moved while the first still ran it); else {@code unexplained}.
      */
     private static String cause(Execution earlier, Execution later, Map<Long, Faults.Event> endedBySuite,
             List<Faults.Event> faults, Map<String, Long> endedRuns) {
@@ -279,17 +279,17 @@ final class Audit {
                 && ended.atMillis() - earlier.atMillis() <= IN_FLIGHT_MILLIS) {
             return ended.kind();
         }
-        Long earlierEnd = endedRuns.get(earlier.task() + "#" + earlier.attempt() + "@" + earlier.pid());
-        if (earlier.pid() != later.pid() && earlierEnd != null && earlierEnd >= later.atMillis()) {
-            // Two live workers ran the same attempt at once: its partition moved while it was executing.
-            return "ran_concurrently";
-        }
         for (Faults.Event f : faults) {
             long end = f.endMillis() < 0 ? f.atMillis() + 60_000 : f.endMillis();
             if (!f.kind().endsWith("_ingress") && !f.kind().endsWith("_scheduler")
                     && earlier.atMillis() >= f.atMillis() - IN_FLIGHT_MILLIS && earlier.atMillis() <= end + 5_000) {
                 return f.kind();
             }
+        }
+        Long earlierEnd = endedRuns.get(earlier.task() + "#" + earlier.attempt() + "@" + earlier.pid());
+        if (earlier.pid() != later.pid() && earlierEnd != null && earlierEnd >= later.atMillis()) {
+            // Two live workers ran the same attempt at once: its partition moved while it was executing.
+            return "ran_concurrently";
         }
         return "unexplained";
     }

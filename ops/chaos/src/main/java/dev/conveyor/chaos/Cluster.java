@@ -62,6 +62,7 @@ final class Cluster implements AutoCloseable {
         for (String role : ROLES) {
             httpPorts.put(role, freePort());
         }
+        Runtime.getRuntime().addShutdownHook(onExit);
     }
 
     String bootstrap() {
@@ -212,8 +213,22 @@ final class Cluster implements AutoCloseable {
         }
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Stops everything if the suite itself is stopped (Ctrl-C, a test JVM ending) before {@link #close()}. */
+    private final Thread onExit = new Thread(this::close, "chaos-cluster-stop");
+
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (Thread.currentThread() != onExit) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onExit);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook runs close() too; closed makes it a no-op.
+            }
+        }
         for (ManagedProcess p : roles.values()) {
             p.term();
         }

@@ -13,16 +13,26 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 
 /**
  * Publishes events to Conveyor from Java: each becomes a task on its topic (or, when scheduled,
  * on {@code <prefix>delayed} for the scheduler). The returned future completes with the task id
  * only once Kafka acknowledged the record ({@code acks=all}, idempotent producer), so an event
- * whose future completed is never lost. Thread-safe; records are batched by the Kafka producer.
+ * whose future completed is never lost. A future that fails, fails with a {@link PublishException}
+ * saying whether the record may have been enqueued all the same (then publish again with the same
+ * task id) or certainly was not. Thread-safe; records are batched by the Kafka producer.
  *
  * <pre>{@code
  * try (Publisher publisher = Publisher.connect("127.0.0.1:9092")) {
@@ -88,7 +98,9 @@ public final class Publisher implements AutoCloseable {
     /**
      * Publishes {@code payload} to {@code topic}.
      *
-     * @return the task id, once Kafka acknowledged the record; fails with the producer's error otherwise
+     * @return the task id, once Kafka acknowledged the record; otherwise fails with a
+     *     {@link PublishException} that says whether the record may have been enqueued (then publish
+     *     again with {@code PublishOptions.id} set to its task id)
      * @throws IllegalArgumentException for an invalid topic or options (nothing is sent)
      */
     public CompletableFuture<UUID> publish(String topic, byte[] payload, PublishOptions options) {
@@ -96,12 +108,12 @@ public final class Publisher implements AutoCloseable {
         Instant deliverAt = deliverAt(options);
         ProducerRecord<byte[], byte[]> record = deliverAt == null ? codec.encode(task)
                 : DelayedRecords.encode(task, deliverAt, delayedTopic);
-        return send(record).thenApply(ignored -> task.id());
+        return send(task.id(), record);
     }
 
     /** Publishes an already built task as is (its id, attempt and headers). */
     public CompletableFuture<UUID> publish(Task task) {
-        return send(codec.encode(task)).thenApply(ignored -> task.id());
+        return send(task.id(), codec.encode(task));
     }
 
     /** The task {@link #publish} would send, for callers that need it before sending (the ingress). */
@@ -137,21 +149,56 @@ public final class Publisher implements AutoCloseable {
         return null;
     }
 
-    /** Sends any record with Conveyor's producer; completes once Kafka acknowledged it. */
+    /**
+     * Sends any record with Conveyor's producer; completes once Kafka acknowledged it, or fails with
+     * a {@link PublishException} (without a task id) that tells whether the record may have been
+     * enqueued all the same.
+     */
     public CompletableFuture<Void> send(ProducerRecord<byte[], byte[]> record) {
-        CompletableFuture<Void> acked = new CompletableFuture<>();
+        return send(null, record).thenApply(ignored -> null);
+    }
+
+    /**
+     * Sends the record of task {@code taskId}; completes with the id once Kafka acknowledged it, or
+     * fails with a {@link PublishException} carrying the id and whether the record may have been
+     * enqueued all the same.
+     */
+    public CompletableFuture<UUID> send(UUID taskId, ProducerRecord<byte[], byte[]> record) {
+        CompletableFuture<UUID> acked = new CompletableFuture<>();
+        Thread caller = Thread.currentThread();
+        AtomicBoolean inSend = new AtomicBoolean(true);
         try {
             producer.send(record, (metadata, error) -> {
-                if (error != null) {
-                    acked.completeExceptionally(error);
+                if (error == null) {
+                    acked.complete(taskId);
                 } else {
-                    acked.complete(null);
+                    // The Kafka producer reports an error on the calling thread, before send() returns,
+                    // only when the record never reached its buffer (no metadata within max.block.ms,
+                    // buffer full, record too large, authorization, invalid topic): nothing was sent.
+                    boolean neverLeft = inSend.get() && Thread.currentThread() == caller;
+                    acked.completeExceptionally(new PublishException(taskId, !neverLeft && maybeEnqueued(error), error));
                 }
             });
         } catch (RuntimeException e) {
-            acked.completeExceptionally(e);
+            // Thrown by send() itself (serialization, a closed producer): the record was not sent.
+            acked.completeExceptionally(new PublishException(taskId, false, e));
+        } finally {
+            inSend.set(false);
         }
         return acked;
+    }
+
+    /**
+     * Whether a record whose send failed with {@code error}, reported after it was handed to the
+     * producer's sender, may have been written. The broker refuses these before appending, on every
+     * attempt alike, so they are definite; anything else (a delivery or request timeout, a broken
+     * connection, an unexpected error) may have come after the broker appended the batch.
+     */
+    static boolean maybeEnqueued(Throwable error) {
+        return !(error instanceof AuthorizationException || error instanceof AuthenticationException
+                || error instanceof RecordTooLargeException || error instanceof RecordBatchTooLargeException
+                || error instanceof InvalidTopicException || error instanceof InvalidRecordException
+                || error instanceof SerializationException);
     }
 
     /** The underlying producer, shared with other parts of the process. */

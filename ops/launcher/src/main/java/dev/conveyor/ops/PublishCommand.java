@@ -1,21 +1,37 @@
 package dev.conveyor.ops;
 
 import dev.conveyor.ops.config.ConveyorConfig;
+import dev.conveyor.producer.PublishException;
 import dev.conveyor.producer.PublishOptions;
 import dev.conveyor.producer.Publisher;
+import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 @Command(name = "publish", mixinStandardHelpOptions = true,
         description = "Publish one event to a topic with the Java publisher; prints the task id.")
 final class PublishCommand implements Callable<Integer> {
+
+    private static final String DEFAULT_DATA = "{}";
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     Main.ConfigOption config = new Main.ConfigOption();
@@ -23,7 +39,7 @@ final class PublishCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "TOPIC", description = "The topic.")
     String topic;
 
-    @Option(names = "--data", paramLabel = "JSON|@FILE", defaultValue = "{}",
+    @Option(names = "--data", paramLabel = "JSON|@FILE", defaultValue = DEFAULT_DATA,
             description = "The event data: JSON text, or @path to read a file (default: ${DEFAULT-VALUE}).")
     String data;
 
@@ -33,21 +49,99 @@ final class PublishCommand implements Callable<Integer> {
     @Option(names = "--key", description = "Ordering key (Kafka record key).")
     String key;
 
+    @Option(names = "--id", paramLabel = "UUID", converter = TaskIdConverter.class,
+            description = "The task id to publish under (default: a new UUIDv7). Records published under one id "
+                    + "are one task: use it to publish again after Kafka did not confirm a publish in time.")
+    UUID id;
+
     @Override
     public Integer call() throws Exception {
         ConveyorConfig c = config.load();
+        try (Publisher publisher = Publisher.connect(c.bootstrap(), c.topicPrefix(), c.kafkaClient())) {
+            return publish(publisher, spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
+    }
+
+    /** Publishes with {@code publisher}; prints the task id, or why it failed and what to do. */
+    int publish(Publisher publisher, PrintWriter out, PrintWriter err) throws Exception {
         String payload = data.startsWith("@") ? Files.readString(Path.of(data.substring(1))) : data;
-        PublishOptions.Builder options = PublishOptions.builder().key(key);
+        PublishOptions.Builder options = PublishOptions.builder().key(key).id(id);
         if (scheduleIn != null) {
             if (scheduleIn < 0) {
                 throw new IllegalArgumentException("--schedule-in must not be negative");
             }
             options.scheduleIn(Duration.ofMillis(Math.round(scheduleIn * 1000)));
         }
-        try (Publisher publisher = Publisher.connect(c.bootstrap(), c.topicPrefix(), c.kafkaClient())) {
-            UUID id = publisher.publish(topic, payload, options.build()).get();
-            System.out.println(id);
+        try {
+            out.println(publisher.publish(topic, payload, options.build()).get());
+            out.flush();
+            return 0;
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof PublishException p)) {
+                throw e;
+            }
+            if (p.maybeEnqueued() && p.taskId() != null) {
+                // The record may be in Kafka, so the task may run; a second record under the same id is
+                // the same task, so publishing again is safe under that id only.
+                err.println("conveyor: Kafka did not confirm task " + p.taskId() + " in time; it may have been "
+                        + "enqueued. Publish it again under the same id (both records are then one task):");
+                err.println("  " + rerun(p.taskId()));
+                err.println("(" + p.getCause() + ")");
+            } else {
+                err.println("conveyor: " + p.getMessage());
+            }
+            err.flush();
+            return 1;
         }
-        return 0;
+    }
+
+    /** This command as a shell command line, with {@code --id taskId}. */
+    String rerun(UUID taskId) {
+        List<String> words = new ArrayList<>(List.of("conveyor", "publish"));
+        if (config.file != null) {
+            words.add("--config");
+            words.add(config.file.toString());
+        }
+        words.add(topic);
+        if (!DEFAULT_DATA.equals(data)) {
+            words.add("--data");
+            words.add(data);
+        }
+        if (scheduleIn != null) {
+            words.add("--schedule-in");
+            words.add(BigDecimal.valueOf(scheduleIn).stripTrailingZeros().toPlainString());
+        }
+        if (key != null) {
+            words.add("--key");
+            words.add(key);
+        }
+        words.add("--id");
+        words.add(taskId.toString());
+        return String.join(" ", words.stream().map(PublishCommand::shellWord).toList());
+    }
+
+    private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
+
+    /** {@code word} as one POSIX shell word: as is when nothing in it is special, else single-quoted. */
+    static String shellWord(String word) {
+        return SHELL_SAFE.matcher(word).matches() ? word : "'" + word.replace("'", "'\\''") + "'";
+    }
+
+    /**
+     * A task id in the form {@code publish} prints it. {@link UUID#fromString} alone would also take
+     * {@code 1-2-3-4-5} as an id, which is almost certainly not the one meant.
+     */
+    static final class TaskIdConverter implements ITypeConverter<UUID> {
+        private static final Pattern CANONICAL =
+                Pattern.compile("\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{12}");
+
+        @Override
+        public UUID convert(String value) {
+            if (!CANONICAL.matcher(value).matches()) {
+                throw new TypeConversionException("'" + value + "' is not a task id: expected a UUID such as "
+                        + "0193a6f4-7c1e-7d2a-9b55-2f0c1e8a4d10");
+            }
+            return UUID.fromString(value);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.conveyor.producer.http;
 
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * A request that cannot be served, with the HTTP status and the {@code {"error","detail"}} body
@@ -14,16 +15,23 @@ public final class HttpError extends RuntimeException {
     private final int status;
     private final String error;
     private final transient Map<String, String> headers;
+    private final transient UUID taskId;
 
     public HttpError(int status, String error, String detail) {
         this(status, error, detail, Map.of());
     }
 
     public HttpError(int status, String error, String detail, Map<String, String> headers) {
+        this(status, error, detail, headers, null);
+    }
+
+    /** @param taskId the task the failed request concerns, sent as {@code "id"} beside error and detail; or null */
+    public HttpError(int status, String error, String detail, Map<String, String> headers, UUID taskId) {
         super(detail, null, false, false);
         this.status = status;
         this.error = error;
         this.headers = Map.copyOf(headers);
+        this.taskId = taskId;
     }
 
     public int status() {
@@ -42,6 +50,11 @@ public final class HttpError extends RuntimeException {
 
     public Map<String, String> headers() {
         return headers;
+    }
+
+    /** The task the request concerns (e.g. an event Kafka did not confirm), or null. */
+    public UUID taskId() {
+        return taskId;
     }
 
     static HttpError badRequest(String error, String detail) {

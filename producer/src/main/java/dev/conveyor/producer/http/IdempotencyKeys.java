@@ -13,6 +13,13 @@ import org.jooq.impl.DSL;
  * task, repeats within the window get that task back. A claim is {@code pending} until Kafka
  * acknowledged the event; a concurrent repeat meanwhile gets 409, and a claim whose request died
  * (still pending after a minute) can be taken over, so a crash never locks a key for 24 h.
+ *
+ * <p>A claim whose produce failed is freed only when the event was definitely not enqueued. When
+ * Kafka did not confirm it in time (the record may have been written) it becomes
+ * {@code unconfirmed}: the next request with the key takes it over <em>keeping its task id</em> and
+ * enqueues the event again under that id, so a record that did land and the retried one are the
+ * same task. An abandoned {@code pending} claim (the ingress died mid-produce) is taken over the
+ * same way, for the same reason.
  */
 public final class IdempotencyKeys {
 
@@ -22,8 +29,12 @@ public final class IdempotencyKeys {
 
     /** The outcome of {@link #claim}. */
     public sealed interface Claim {
-        /** This request owns the key; enqueue, then {@link #accept} (or {@link #release} on failure). */
-        record Claimed() implements Claim {}
+        /**
+         * This request owns the key; enqueue under {@code taskId}, then {@link #accept} (or
+         * {@link #release} / {@link #unconfirmed} on failure). {@code taskId} is the requested id, or
+         * the id of an earlier request whose outcome is unknown, which this one must reuse.
+         */
+        record Claimed(UUID taskId) implements Claim {}
 
         /** An earlier request with the key created {@code taskId}. */
         record Existing(UUID taskId) implements Claim {}
@@ -39,6 +50,7 @@ public final class IdempotencyKeys {
     }
 
     public Claim claim(String scope, String key, UUID taskId, Instant now) {
+        var expired = IDEMPOTENCY_KEYS.CREATED_AT.lt(now.minus(WINDOW));
         UUID won = dsl.insertInto(IDEMPOTENCY_KEYS)
                 .set(IDEMPOTENCY_KEYS.SCOPE, scope)
                 .set(IDEMPOTENCY_KEYS.KEY, key)
@@ -47,22 +59,30 @@ public final class IdempotencyKeys {
                 .set(IDEMPOTENCY_KEYS.CREATED_AT, now)
                 .onConflict(IDEMPOTENCY_KEYS.SCOPE, IDEMPOTENCY_KEYS.KEY)
                 .doUpdate()
-                .set(IDEMPOTENCY_KEYS.TASK_ID, DSL.excluded(IDEMPOTENCY_KEYS.TASK_ID))
+                // A key past its window starts over; an unconfirmed or abandoned one keeps its task:
+                // its event may be in Kafka, and the retry must be the same task, not a second one.
+                .set(IDEMPOTENCY_KEYS.TASK_ID, DSL.when(expired, DSL.excluded(IDEMPOTENCY_KEYS.TASK_ID))
+                        .otherwise(IDEMPOTENCY_KEYS.TASK_ID))
                 .set(IDEMPOTENCY_KEYS.STATE, "pending")
                 .set(IDEMPOTENCY_KEYS.CREATED_AT, DSL.excluded(IDEMPOTENCY_KEYS.CREATED_AT))
-                .where(IDEMPOTENCY_KEYS.CREATED_AT.lt(now.minus(WINDOW))
+                .where(expired
+                        .or(IDEMPOTENCY_KEYS.STATE.eq("unconfirmed"))
                         .or(IDEMPOTENCY_KEYS.STATE.eq("pending").and(IDEMPOTENCY_KEYS.CREATED_AT.lt(now.minus(ABANDONED_AFTER)))))
                 .returning(IDEMPOTENCY_KEYS.TASK_ID)
                 .fetchOne(IDEMPOTENCY_KEYS.TASK_ID);
-        if (taskId.equals(won)) {
-            return new Claim.Claimed();
+        if (won != null) {
+            return new Claim.Claimed(won);
         }
         var existing = dsl.select(IDEMPOTENCY_KEYS.TASK_ID, IDEMPOTENCY_KEYS.STATE).from(IDEMPOTENCY_KEYS)
                 .where(IDEMPOTENCY_KEYS.SCOPE.eq(scope).and(IDEMPOTENCY_KEYS.KEY.eq(key))).fetchOne();
         if (existing == null) {
             return claim(scope, key, taskId, now); // released meanwhile: try again
         }
-        return "accepted".equals(existing.value2()) ? new Claim.Existing(existing.value1()) : new Claim.InProgress();
+        return switch (existing.value2()) {
+            case "accepted" -> new Claim.Existing(existing.value1());
+            case "unconfirmed" -> claim(scope, key, taskId, now); // became claimable meanwhile: try again
+            default -> new Claim.InProgress();
+        };
     }
 
     /** Kafka acknowledged the event: repeats now get its task id. */
@@ -73,7 +93,18 @@ public final class IdempotencyKeys {
                 .execute();
     }
 
-    /** Enqueuing failed: free the key so the client's retry can succeed. */
+    /**
+     * Kafka did not confirm the event in time, so it may have been written: keep the key with its
+     * task id, and let the next request with the key enqueue again under that id.
+     */
+    public void unconfirmed(String scope, String key, UUID taskId) {
+        dsl.update(IDEMPOTENCY_KEYS).set(IDEMPOTENCY_KEYS.STATE, "unconfirmed")
+                .where(IDEMPOTENCY_KEYS.SCOPE.eq(scope).and(IDEMPOTENCY_KEYS.KEY.eq(key))
+                        .and(IDEMPOTENCY_KEYS.TASK_ID.eq(taskId)))
+                .execute();
+    }
+
+    /** Enqueuing failed and nothing was enqueued: free the key so the client's retry can succeed. */
     public void release(String scope, String key, UUID taskId) {
         dsl.deleteFrom(IDEMPOTENCY_KEYS)
                 .where(IDEMPOTENCY_KEYS.SCOPE.eq(scope).and(IDEMPOTENCY_KEYS.KEY.eq(key))

@@ -1,5 +1,6 @@
 package dev.conveyor.producer.http;
 
+import dev.conveyor.producer.PublishException;
 import dev.conveyor.producer.Publisher;
 import dev.conveyor.producer.webhooks.WebhookSetup;
 import dev.conveyor.producer.webhooks.WebhookSource;
@@ -138,7 +139,7 @@ public final class IngressServer implements AutoCloseable {
                 config.maxPendingInteractive());
         this.inFlight = new Semaphore(config.maxInFlight());
         this.tasks = new TasksApi(database.dsl(), new JooqStatusStore(database.dsl(), config.node()),
-                task -> produce(codec.encode(task)), clock);
+                task -> produce(task.id(), codec.encode(task), MAY_BE_ENQUEUED_RETRY), clock);
         this.stats = new StatsApi(database.dsl(), config, clock);
         this.server = WebServer.builder()
                 .host(config.host())
@@ -346,7 +347,7 @@ public final class IngressServer implements AutoCloseable {
                         Map.of("Retry-After", "1"));
             }
             try {
-                produce(codec.encode(task));
+                produce(task.id(), codec.encode(task), MAY_BE_ENQUEUED_INTERACTIVE);
                 InteractiveResult result;
                 try {
                     long remaining = Math.max(1, Duration.between(clock.instant(), deadline).toMillis());
@@ -447,7 +448,12 @@ public final class IngressServer implements AutoCloseable {
 
     private record Accepted(UUID id, boolean replayed) {}
 
-    /** Claims the idempotency key (if any), produces, and records the key once Kafka acknowledged. */
+    /**
+     * Claims the idempotency key (if any), produces, and records the key once Kafka acknowledged.
+     * When Kafka does not confirm the event the key is freed only if nothing was enqueued; if the
+     * event may have been written it stays with this task id ({@code unconfirmed}), and a retry with
+     * the same key is enqueued again under that id (see {@link IdempotencyKeys}).
+     */
     private Accepted enqueue(Task task, String scope, String key, Instant deliverAt) {
         if (key != null) {
             switch (idempotency.claim(scope, key, task.id(), clock.instant())) {
@@ -457,15 +463,25 @@ public final class IngressServer implements AutoCloseable {
                 case IdempotencyKeys.Claim.InProgress p -> throw new HttpError(409, "conflict",
                         "a request with this Idempotency-Key is still being processed; retry shortly",
                         Map.of("Retry-After", "1"));
-                case IdempotencyKeys.Claim.Claimed c -> { }
+                case IdempotencyKeys.Claim.Claimed c -> {
+                    if (!c.taskId().equals(task.id())) {
+                        // An earlier request with this key may have been enqueued: this is its retry,
+                        // and must decode to the same task (the CloudEvents id is what the worker reads).
+                        task = task.toBuilder().id(c.taskId()).eventId(c.taskId().toString()).build();
+                    }
+                }
             }
         }
         try {
-            produce(deliverAt == null ? codec.encode(task)
-                    : DelayedRecords.encode(task, deliverAt, config.delayedTopic()));
+            produce(task.id(), deliverAt == null ? codec.encode(task)
+                    : DelayedRecords.encode(task, deliverAt, config.delayedTopic()), MAY_BE_ENQUEUED_EVENT);
         } catch (RuntimeException e) {
             if (key != null) {
-                idempotency.release(scope, key, task.id());
+                if (e instanceof HttpError h && h.taskId() != null) {
+                    idempotency.unconfirmed(scope, key, task.id());
+                } else {
+                    idempotency.release(scope, key, task.id());
+                }
             }
             throw e;
         }
@@ -477,25 +493,52 @@ public final class IngressServer implements AutoCloseable {
         return new Accepted(task.id(), false);
     }
 
+    /** The 503 detail of an interactive request whose record may have been enqueued. */
+    static final String MAY_BE_ENQUEUED_INTERACTIVE = "Kafka did not confirm the request in time; it may have been "
+            + "enqueued, and the extension may still run it";
+    /**
+     * The 503 detail of an operator retry whose record Kafka did not confirm: the task was put back
+     * as it was (see {@code StatusStore.retry}), so a record that did land is not run.
+     */
+    static final String MAY_BE_ENQUEUED_RETRY = "Kafka did not confirm the retried task in time; the task was put "
+            + "back as it was: retry again";
+    /** The 503 detail when an event may have been enqueued despite the failure. */
+    static final String MAY_BE_ENQUEUED_EVENT = "Kafka did not confirm the event in time; it may have been enqueued: "
+            + "retry with the same Idempotency-Key";
+    static final String NOT_ENQUEUED = "Kafka did not accept the event; nothing was enqueued";
+
     /**
      * Produces and waits for Kafka's acknowledgement; 503 when Kafka does not take it. The wait has
      * no timer of its own: the producer bounds every send ({@code max.block.ms} to enqueue,
      * {@code delivery.timeout.ms} to be acknowledged, 5 s and 8 s unless {@code kafka.client.*}
      * says otherwise) and fails the send when a bound passes. A timed wait armed a timer per
      * request on the virtual-thread scheduler for nothing.
+     *
+     * <p>Two 503s: {@value #NOT_ENQUEUED} when the record certainly was not written (it never left
+     * the producer, or the broker refused it); otherwise, when the record may have been written (a
+     * delivery or request timeout, a broken connection, or this wait interrupted), {@code
+     * maybeEnqueuedDetail} with the task id in the body as {@code "id"} (an {@link HttpError} with a
+     * task id).
      */
-    private void produce(ProducerRecord<byte[], byte[]> record) {
+    private void produce(UUID taskId, ProducerRecord<byte[], byte[]> record, String maybeEnqueuedDetail) {
         try {
-            publisher.send(record).get();
+            publisher.send(taskId, record).get();
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            log.warn("Kafka did not accept a record for {}: {}", record.topic(), cause.toString());
-            throw new HttpError(503, "unavailable", "Kafka did not accept the event; nothing was enqueued",
-                    Map.of("Retry-After", "5"));
+            boolean maybe = !(cause instanceof PublishException pe) || pe.maybeEnqueued();
+            log.warn("Kafka did not {} a record of task {} for {}: {}", maybe ? "confirm" : "accept", taskId,
+                    record.topic(), cause.getCause() != null ? cause.getCause().toString() : cause.toString());
+            throw maybe ? maybeEnqueued(taskId, maybeEnqueuedDetail)
+                    : new HttpError(503, "unavailable", NOT_ENQUEUED, Map.of("Retry-After", "5"));
         } catch (InterruptedException e) {
+            // The record is in the producer's hands and may still be written.
             Thread.currentThread().interrupt();
-            throw new HttpError(503, "unavailable", "interrupted", Map.of("Retry-After", "1"));
+            throw maybeEnqueued(taskId, maybeEnqueuedDetail);
         }
+    }
+
+    private static HttpError maybeEnqueued(UUID taskId, String detail) {
+        return new HttpError(503, "unavailable", detail, Map.of("Retry-After", "5"), taskId);
     }
 
     private Task.Builder task(String topic, TaskKind kind, EventBody body, EventHeaders h, ServerRequest req) {
@@ -601,7 +644,11 @@ public final class IngressServer implements AutoCloseable {
 
     private static void sendError(ServerResponse res, HttpError e) {
         e.headers().forEach(res::header);
-        sendJson(res, e.status(), Json.emptyObject().put("error", e.error()).put("detail", e.detail()));
+        var json = Json.emptyObject().put("error", e.error()).put("detail", e.detail());
+        if (e.taskId() != null) {
+            json.put("id", e.taskId().toString());
+        }
+        sendJson(res, e.status(), json);
     }
 
     static void sendJson(ServerResponse res, int status, com.fasterxml.jackson.databind.node.ObjectNode json) {

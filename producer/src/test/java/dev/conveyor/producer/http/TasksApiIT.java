@@ -369,7 +369,12 @@ class TasksApiIT {
             assertThat(row.getStatus()).isEqualTo(TaskStatus.CANCELLED);
             assertThat(row.getFinishedAt()).isNotNull();
             assertThat(row.getNextRunAt()).isNull();
+            // A rescheduled task is cancelled at the attempt of the delivery it waited for (its record
+            // may already have been sent), so that a retry comes after it.
+            int cancelledAttempt = t == rescheduled ? 2 : 1;
+            assertThat(row.getAttempt()).isEqualTo(cancelledAttempt);
             TaskTransitionsRecord tr = transitions(t.getId()).get(0);
+            assertThat(tr.getAttempt()).isEqualTo(cancelledAttempt);
             assertThat(tr.getFromStatus()).isEqualTo(t.getStatus());
             assertThat(tr.getToStatus()).isEqualTo(TaskStatus.CANCELLED);
             assertThat(tr.getReason()).isEqualTo("cancelled by operator");
@@ -387,8 +392,9 @@ class TasksApiIT {
                     + "; only queued or rescheduled tasks can be cancelled");
             assertThat(row(t.getId())).isEqualTo(t);
         }
-        // A cancelled task can be retried.
-        assertThat(post("/v1/tasks/" + queued.getId() + "/retry").statusCode()).isEqualTo(202);
+        // A cancelled task can be retried, at the attempt after the one it was cancelled at.
+        assertThat(json(post("/v1/tasks/" + queued.getId() + "/retry")).path("attempt").asInt()).isEqualTo(2);
+        assertThat(json(post("/v1/tasks/" + rescheduled.getId() + "/retry")).path("attempt").asInt()).isEqualTo(3);
     }
 
     // ---- helpers -----------------------------------------------------------------------------

@@ -180,19 +180,42 @@ public final class JooqStatusStore implements StatusStore {
             if (!CANCELLABLE.contains(row.value1())) {
                 return new Cancellation.Refused(row.value1());
             }
-            t.deleteFrom(SCHEDULED_DELIVERIES).where(SCHEDULED_DELIVERIES.TASK_ID.eq(id)).execute();
+            List<Integer> removed = t.deleteFrom(SCHEDULED_DELIVERIES).where(SCHEDULED_DELIVERIES.TASK_ID.eq(id))
+                    .returning(SCHEDULED_DELIVERIES.ATTEMPT).fetch(SCHEDULED_DELIVERIES.ATTEMPT);
+            int attempt = cancelledAttempt(row.value1(), row.value2(), removed);
             t.update(TASKS)
                     .set(TASKS.STATUS, TaskStatus.CANCELLED)
+                    .set(TASKS.ATTEMPT, attempt)
                     .set(TASKS.OUTPUT, reason)
                     .set(TASKS.UPDATED_AT, at)
                     .set(TASKS.FINISHED_AT, at)
                     .setNull(TASKS.NEXT_RUN_AT)
                     .where(TASKS.ID.eq(id))
                     .execute();
-            insertTransition(t, id, row.value1(), TaskStatus.CANCELLED, at, row.value2(), reason);
+            insertTransition(t, id, row.value1(), TaskStatus.CANCELLED, at, attempt, reason);
             writeOutbox(t, outboxRows(id, row.value3(), TaskStatus.CANCELLED, row.value4()));
             return new Cancellation.Cancelled();
         });
+    }
+
+    /**
+     * The attempt a cancel ends: the delivery the task was waiting for. A {@code rescheduled} task
+     * at attempt {@code n} waits for the record of attempt {@code n + 1}, and that record may
+     * already exist although its {@code scheduled_deliveries} row is still there (or already gone):
+     * a scheduler claims rows ahead of their due time, sends the records up to a second early and
+     * requeues the task only afterwards. So the cancelled row records {@code n + 1}, and a retry
+     * then delivers {@code n + 2}: the record that was claimed before the cancel is superseded (the
+     * worker does not run an attempt older than the stored one) instead of being a second record of
+     * the retried attempt. Before this, the retry reused {@code n + 1}, and two records of one task
+     * and attempt could both run, on two workers. A {@code queued} task's attempt is the record it
+     * waits for already.
+     */
+    static int cancelledAttempt(TaskStatus status, int attempt, List<Integer> removedDeliveries) {
+        int cancelled = status == TaskStatus.RESCHEDULED ? attempt + 1 : attempt;
+        for (Integer removed : removedDeliveries) {
+            cancelled = Math.max(cancelled, removed);
+        }
+        return cancelled;
     }
 
     @Override

@@ -36,6 +36,9 @@ public interface StatusStore {
      * one transaction. A worker that later receives its record does not run it (the row is
      * terminal). Racing with the scheduler delivering it, or a worker starting it, leaves exactly
      * one outcome: the row locks order the two, and whichever comes second sees the other's result.
+     * The row is cancelled at the attempt of the delivery it waited for (a {@code rescheduled}
+     * task's next attempt), whose record a scheduler may already have sent: a later
+     * {@link #retry} then delivers a newer attempt, which supersedes that record.
      */
     Cancellation cancel(UUID id, String reason, Instant at);
 

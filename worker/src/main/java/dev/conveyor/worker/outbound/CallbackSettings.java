@@ -11,8 +11,9 @@ import java.util.Base64;
  * @param secret Standard Webhooks signing secret, {@code whsec_<base64>} ({@code callbacks.secret});
  *     null sends callbacks unsigned (a warning is logged at start)
  * @param maxAttempts HTTP attempts per delivery before it is marked failed ({@code callbacks.max-attempts}, default 10)
- * @param allowPrivateNetworks whether URLs resolving to private, loopback, link-local, unique-local
- *     or unspecified addresses may be called ({@code callbacks.allow-private-networks}, default false)
+ * @param allowPrivateNetworks whether URLs resolving to addresses that are not globally routable
+ *     unicast (private, loopback, link-local, multicast, ...: the list is in {@link PrivateAddresses})
+ *     may be called ({@code callbacks.allow-private-networks}, default false)
  */
 public record CallbackSettings(String secret, int maxAttempts, boolean allowPrivateNetworks) {
 

@@ -15,10 +15,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,7 +25,25 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.function.Predicate;
+import javax.net.ssl.SSLContext;
+import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
+import org.apache.hc.client5.http.async.methods.SimpleRequestProducer;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
+import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
+import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.Message;
+import org.apache.hc.core5.http.nio.entity.DiscardingEntityConsumer;
+import org.apache.hc.core5.http.nio.support.BasicResponseConsumer;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.util.Timeout;
 import org.jooq.DSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,9 +53,10 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>claims up to a batch of due pending rows ({@code FOR UPDATE SKIP LOCKED}, so schedulers
  *       share the work) by pushing their {@code next_attempt_at} a lease ahead, in one statement;</li>
- *   <li>builds each request from the task row as it is now, refuses private destinations
- *       (SSRF rule), asks the destination host's circuit breaker, and sends all requests
- *       concurrently, outside any transaction;</li>
+ *   <li>builds each request from the task row as it is now, asks the destination host's circuit
+ *       breaker, and sends all requests concurrently, outside any transaction; private
+ *       destinations are refused (SSRF rule) by the one name resolution the connection uses
+ *       ({@link CheckedDns});</li>
  *   <li>records each outcome: delivered on 2xx; otherwise another attempt after the backoff, or
  *       failed once {@code callbacks.max-attempts} attempts were made. Rows for a host whose
  *       breaker is open are postponed without using an attempt.</li>
@@ -57,8 +72,8 @@ public final class OutboxDelivery implements Runnable, AutoCloseable {
     private final DSLContext dsl;
     private final OutboundSettings settings;
     private final Clock clock;
-    private final Function<String, InetAddress[]> resolver;
-    private final HttpClient http;
+    private final CheckedDns dns;
+    private final CloseableHttpAsyncClient http;
     private final CircuitBreakerRegistry breakers;
     private final MeterRegistry meters;
     private final byte[] signingKey;
@@ -66,22 +81,38 @@ public final class OutboxDelivery implements Runnable, AutoCloseable {
     private volatile boolean stopping;
 
     /**
-     * @param resolver host name to addresses (DNS in production); used by the SSRF rule
+     * How deliveries reach the network.
+     *
+     * @param names host name to addresses (DNS in production)
+     * @param isPrivate the SSRF rule: addresses refused unless {@code callbacks.allow-private-networks}
+     * @param tls the TLS context for https destinations, or null for the JDK's default (system trust store)
      */
-    public OutboxDelivery(DSLContext dsl, OutboundSettings settings, Clock clock, MeterRegistry meters,
-            Function<String, InetAddress[]> resolver) {
+    record Network(CheckedDns.Names names, Predicate<InetAddress> isPrivate, SSLContext tls) {
+        Network {
+            Objects.requireNonNull(names, "names");
+            Objects.requireNonNull(isPrivate, "isPrivate");
+        }
+
+        static Network system() {
+            return new Network(CheckedDns.Names.system(), PrivateAddresses::isPrivate, null);
+        }
+    }
+
+    /** With the system's DNS, the SSRF rule of {@link PrivateAddresses} and the default trust store. */
+    public OutboxDelivery(DSLContext dsl, OutboundSettings settings, Clock clock, MeterRegistry meters) {
+        this(dsl, settings, clock, meters, Network.system());
+    }
+
+    OutboxDelivery(DSLContext dsl, OutboundSettings settings, Clock clock, MeterRegistry meters, Network network) {
         this.dsl = Objects.requireNonNull(dsl, "dsl");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.meters = Objects.requireNonNull(meters, "meters");
-        this.resolver = Objects.requireNonNull(resolver, "resolver");
         this.signingKey = settings.callbacks().secret() == null ? null
                 : dev.conveyor.worker.outbound.CallbackSettings.signingKey(settings.callbacks().secret());
-        // Redirects are not followed: a redirect to a private address would bypass the SSRF rule.
-        this.http = HttpClient.newBuilder()
-                .connectTimeout(settings.tuning().httpTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.dns = new CheckedDns(network.names(),
+                settings.callbacks().allowPrivateNetworks() ? null : network.isPrivate());
+        this.http = client(settings, dns, network.tls());
         var b = settings.tuning().breaker();
         this.breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
@@ -93,17 +124,47 @@ public final class OutboxDelivery implements Runnable, AutoCloseable {
                 .build());
     }
 
-    /** With DNS resolution. */
-    public OutboxDelivery(DSLContext dsl, OutboundSettings settings, Clock clock, MeterRegistry meters) {
-        this(dsl, settings, clock, meters, OutboxDelivery::resolve);
-    }
-
-    private static InetAddress[] resolve(String host) {
-        try {
-            return InetAddress.getAllByName(host);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException("cannot resolve " + host + ": " + e.getMessage(), e);
+    /**
+     * Apache HttpClient 5 (async) rather than the JDK's {@code HttpClient}, because it resolves
+     * names through a {@link org.apache.hc.client5.http.DnsResolver} of ours ({@link CheckedDns})
+     * and connects to exactly the addresses it returns; the JDK client resolves on its own, after
+     * any check of ours. Redirects are not followed (a redirect to a private address would bypass
+     * the SSRF rule), nothing is retried behind our back (attempts are counted here), no cookies,
+     * no proxy.
+     */
+    private static CloseableHttpAsyncClient client(OutboundSettings settings, CheckedDns dns, SSLContext tls) {
+        Timeout timeout = Timeout.of(settings.tuning().httpTimeout());
+        ClientTlsStrategyBuilder tlsStrategy = ClientTlsStrategyBuilder.create();
+        if (tls != null) {
+            tlsStrategy.setSslContext(tls);
         }
+        int connections = Math.max(8, settings.tuning().batchSize());
+        CloseableHttpAsyncClient client = HttpAsyncClients.custom()
+                .setConnectionManager(PoolingAsyncClientConnectionManagerBuilder.create()
+                        .setDnsResolver(dns)
+                        .setTlsStrategy(tlsStrategy.buildAsync())
+                        .setDefaultConnectionConfig(ConnectionConfig.custom()
+                                .setConnectTimeout(timeout)
+                                .setSocketTimeout(timeout)
+                                .build())
+                        .setMaxConnPerRoute(connections)
+                        .setMaxConnTotal(connections * 2)
+                        .build())
+                .setDefaultRequestConfig(RequestConfig.custom()
+                        .setResponseTimeout(timeout)
+                        .setConnectionRequestTimeout(timeout)
+                        .setRedirectsEnabled(false)
+                        .build())
+                .setIOReactorConfig(IOReactorConfig.custom().setIoThreadCount(1).build())
+                .setUserAgent("Conveyor")
+                .disableRedirectHandling()
+                .disableAutomaticRetries()
+                .disableCookieManagement()
+                .disableAuthCaching()
+                .disableConnectionState()
+                .build();
+        client.start();
+        return client;
     }
 
     /** The circuit breaker of a destination host (for tests and metrics). */
@@ -157,7 +218,8 @@ public final class OutboxDelivery implements Runnable, AutoCloseable {
 
     /** Closes the HTTP client; call after the loop's thread ended. */
     public void release() {
-        http.close();
+        // Nothing is in flight once the loop ended (every request of a cycle is awaited or cancelled).
+        http.close(CloseMode.IMMEDIATE);
     }
 
     /** One cycle: claims, sends and records a batch of due rows; returns how many rows were claimed. */
@@ -197,7 +259,7 @@ public final class OutboxDelivery implements Runnable, AutoCloseable {
         final OutboxRecord row;
         final Instant startedAt;
         CircuitBreaker breaker;
-        CompletableFuture<HttpResponse<Void>> response;
+        CompletableFuture<Message<HttpResponse, Void>> response;
         String refused;
         String postponed;
         Duration postponeFor;
@@ -219,12 +281,15 @@ public final class OutboxDelivery implements Runnable, AutoCloseable {
             }
             URI url = URI.create(row.getUrl());
             String host = url.getHost() == null ? "" : url.getHost().toLowerCase(Locale.ROOT);
-            String refusal = ssrfRefusal(host);
+            // A literal address is refused here, before the breaker; a host name when the client
+            // resolves it to connect (CheckedDns), so that the checked addresses are the ones used.
+            InetAddress literal = PrivateAddresses.literal(host);
+            String refusal = literal == null ? null : dns.refusal(host, new InetAddress[] {literal});
             if (refusal != null) {
                 a.refused = refusal;
                 return a;
             }
-            HttpRequest request = request(row, task, url);
+            SimpleHttpRequest request = request(row, task, url);
             if (request == null) {
                 a.refused = "notification " + row.getTarget().substring("notification:".length())
                         + " is no longer configured";
@@ -238,37 +303,46 @@ public final class OutboxDelivery implements Runnable, AutoCloseable {
                 return a;
             }
             a.breaker = breaker;
-            a.response = http.sendAsync(request, HttpResponse.BodyHandlers.discarding());
+            a.response = send(request);
         } catch (RuntimeException e) {
             a.error = message(e);
         }
         return a;
     }
 
-    /** Null when {@code host} may be called; else why not ({@code refused: private address ...}). */
-    private String ssrfRefusal(String host) {
-        if (settings.callbacks().allowPrivateNetworks()) {
-            return null;
-        }
-        InetAddress literal = PrivateAddresses.literal(host);
-        InetAddress[] addresses = literal != null ? new InetAddress[] {literal} : resolver.apply(host);
-        for (InetAddress address : addresses) {
-            if (PrivateAddresses.isPrivate(address)) {
-                return "refused: private address " + address.getHostAddress() + " (" + host
-                        + "); set callbacks.allow-private-networks: true to allow it";
-            }
-        }
-        return null;
+    /** Sends one request; the answer's body is read and dropped. */
+    private CompletableFuture<Message<HttpResponse, Void>> send(SimpleHttpRequest request) {
+        CompletableFuture<Message<HttpResponse, Void>> response = new CompletableFuture<>();
+        http.execute(SimpleRequestProducer.create(request),
+                new BasicResponseConsumer<Void>(new DiscardingEntityConsumer<Void>()),
+                new FutureCallback<Message<HttpResponse, Void>>() {
+                    @Override
+                    public void completed(Message<HttpResponse, Void> result) {
+                        response.complete(result);
+                    }
+
+                    @Override
+                    public void failed(Exception e) {
+                        response.completeExceptionally(e);
+                    }
+
+                    @Override
+                    public void cancelled() {
+                        response.cancel(false);
+                    }
+                });
+        return response;
     }
 
-    private HttpRequest request(OutboxRecord row, TasksRecord task, URI url) {
+    private SimpleHttpRequest request(OutboxRecord row, TasksRecord task, URI url) {
         String webhookId = row.getTaskId() + "." + row.getStatus().wireName();
         byte[] body;
         String method;
-        HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(settings.tuning().httpTimeout());
+        SimpleHttpRequest b;
         if (row.getKind().equals("callback")) {
             body = Json.toBytes(TaskRecords.json(dsl, task));
             method = "POST";
+            b = SimpleHttpRequest.create(method, url);
         } else {
             String name = row.getTarget().substring("notification:".length());
             NotificationSettings n = settings.notification(name).orElse(null);
@@ -278,23 +352,23 @@ public final class OutboxDelivery implements Runnable, AutoCloseable {
             method = n.method();
             body = method.equals("GET") || method.equals("HEAD") || method.equals("DELETE") ? new byte[0]
                     : Json.toBytes(n.payload().render(TaskRecords.parameters(task)));
-            n.headers().forEach(b::header);
+            b = SimpleHttpRequest.create(method, url);
+            n.headers().forEach(b::setHeader);
         }
         long timestamp = clock.instant().getEpochSecond();
-        b.header("User-Agent", "Conveyor")
-                .header("webhook-id", webhookId)
-                .header("webhook-timestamp", Long.toString(timestamp));
+        b.setHeader("User-Agent", "Conveyor");
+        b.setHeader("webhook-id", webhookId);
+        b.setHeader("webhook-timestamp", Long.toString(timestamp));
         if (signingKey != null) {
-            b.header("webhook-signature", Signatures.sign(signingKey, webhookId, timestamp, body));
+            b.setHeader("webhook-signature", Signatures.sign(signingKey, webhookId, timestamp, body));
         }
         if (body.length > 0) {
-            b.header("Content-Type", "application/json");
-            b.method(method, HttpRequest.BodyPublishers.ofByteArray(body));
-        } else {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
+            b.setBody(body, JSON);
         }
-        return b.build();
+        return b;
     }
+
+    private static final ContentType JSON = ContentType.create("application/json", (java.nio.charset.Charset) null);
 
     private void record(Attempt a) {
         OutboxRecord row = a.row;
@@ -319,9 +393,9 @@ public final class OutboxDelivery implements Runnable, AutoCloseable {
         String error = a.error;
         if (a.response != null) {
             try {
-                HttpResponse<Void> response = a.response.get(settings.tuning().httpTimeout().toMillis() + 5_000,
+                Message<HttpResponse, Void> response = a.response.get(settings.tuning().httpTimeout().toMillis() + 5_000,
                         TimeUnit.MILLISECONDS);
-                status = response.statusCode();
+                status = response.getHead().getCode();
                 if (status / 100 != 2) {
                     error = "HTTP " + status;
                 }
@@ -329,6 +403,14 @@ public final class OutboxDelivery implements Runnable, AutoCloseable {
                 Thread.currentThread().interrupt();
                 error = "interrupted";
             } catch (java.util.concurrent.ExecutionException e) {
+                CheckedDns.Refused refused = refusedIn(e.getCause());
+                if (refused != null) {
+                    // Refused by the SSRF rule when the client resolved the host: nothing was sent.
+                    a.breaker.releasePermission();
+                    update(row, "failed", row.getAttempts(), null, refused.getMessage(), row.getNextAttemptAt(), null);
+                    failed(kind, row, refused.getMessage());
+                    return;
+                }
                 error = message(e.getCause());
             } catch (java.util.concurrent.TimeoutException e) {
                 a.response.cancel(true);
@@ -379,6 +461,15 @@ public final class OutboxDelivery implements Runnable, AutoCloseable {
                 .and(OUTBOX.STATE.eq("pending"))
                 .and(OUTBOX.ATTEMPTS.eq(row.getAttempts()))
                 .execute();
+    }
+
+    private static CheckedDns.Refused refusedIn(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CheckedDns.Refused r) {
+                return r;
+            }
+        }
+        return null;
     }
 
     private static String truncate(String s) {

@@ -58,7 +58,9 @@ import org.jooq.impl.DSL;
  * claim changes nothing there. A task cancelled while its record was claimed ahead stays
  * cancelled: the cancel deletes the row, and the worker does not run a record whose task is
  * terminal; the requeue is guarded ({@code status = 'rescheduled'}), so it never moves a
- * cancelled or finished task back.
+ * cancelled or finished task back. The cancel records the attempt of the claimed record as used
+ * ({@code JooqStatusStore.cancelledAttempt}), so an operator retry afterwards delivers a newer
+ * attempt, which supersedes the record still produced from the claim.
  */
 public final class Deliveries {
 

@@ -73,16 +73,19 @@ public class IdempotencyKeys extends TableImpl<IdempotencyKeysRecord> {
 
     /**
      * The column <code>idempotency_keys.task_id</code>. The task the first
-     * request with this key created.
+     * request with this key created; kept by retries of an unconfirmed or
+     * abandoned request.
      */
-    public final TableField<IdempotencyKeysRecord, UUID> TASK_ID = createField(DSL.name("task_id"), SQLDataType.UUID.nullable(false), this, "The task the first request with this key created.");
+    public final TableField<IdempotencyKeysRecord, UUID> TASK_ID = createField(DSL.name("task_id"), SQLDataType.UUID.nullable(false), this, "The task the first request with this key created; kept by retries of an unconfirmed or abandoned request.");
 
     /**
-     * The column <code>idempotency_keys.state</code>. pending while the first
-     * request is being enqueued (a concurrent repeat gets 409), accepted once
-     * Kafka acknowledged it.
+     * The column <code>idempotency_keys.state</code>. pending while a request
+     * is being enqueued (a concurrent repeat gets 409); accepted once Kafka
+     * acknowledged it; unconfirmed when Kafka did not confirm it in time (it
+     * may have been written): the next request with the key is enqueued again
+     * under the same task_id.
      */
-    public final TableField<IdempotencyKeysRecord, String> STATE = createField(DSL.name("state"), SQLDataType.CLOB.nullable(false).defaultValue(DSL.field(DSL.raw("'pending'::text"), SQLDataType.CLOB)), this, "pending while the first request is being enqueued (a concurrent repeat gets 409), accepted once Kafka acknowledged it.");
+    public final TableField<IdempotencyKeysRecord, String> STATE = createField(DSL.name("state"), SQLDataType.CLOB.nullable(false).defaultValue(DSL.field(DSL.raw("'pending'::text"), SQLDataType.CLOB)), this, "pending while a request is being enqueued (a concurrent repeat gets 409); accepted once Kafka acknowledged it; unconfirmed when Kafka did not confirm it in time (it may have been written): the next request with the key is enqueued again under the same task_id.");
 
     /**
      * The column <code>idempotency_keys.created_at</code>. When the key was
@@ -138,7 +141,7 @@ public class IdempotencyKeys extends TableImpl<IdempotencyKeysRecord> {
     public List<Check<IdempotencyKeysRecord>> getChecks() {
         return Arrays.asList(
             Internal.createCheck(this, DSL.name("idempotency_keys_key_check"), "(((length(key) >= 1) AND (length(key) <= 255)))", true),
-            Internal.createCheck(this, DSL.name("idempotency_keys_state_check"), "((state = ANY (ARRAY['pending'::text, 'accepted'::text])))", true)
+            Internal.createCheck(this, DSL.name("idempotency_keys_state_check"), "((state = ANY (ARRAY['pending'::text, 'accepted'::text, 'unconfirmed'::text])))", true)
         );
     }
 

@@ -60,7 +60,8 @@ public class IdempotencyKeysRecord extends UpdatableRecordImpl<IdempotencyKeysRe
 
     /**
      * Setter for <code>idempotency_keys.task_id</code>. The task the first
-     * request with this key created.
+     * request with this key created; kept by retries of an unconfirmed or
+     * abandoned request.
      */
     public IdempotencyKeysRecord setTaskId(UUID value) {
         set(2, value);
@@ -69,16 +70,19 @@ public class IdempotencyKeysRecord extends UpdatableRecordImpl<IdempotencyKeysRe
 
     /**
      * Getter for <code>idempotency_keys.task_id</code>. The task the first
-     * request with this key created.
+     * request with this key created; kept by retries of an unconfirmed or
+     * abandoned request.
      */
     public UUID getTaskId() {
         return (UUID) get(2);
     }
 
     /**
-     * Setter for <code>idempotency_keys.state</code>. pending while the first
-     * request is being enqueued (a concurrent repeat gets 409), accepted once
-     * Kafka acknowledged it.
+     * Setter for <code>idempotency_keys.state</code>. pending while a request
+     * is being enqueued (a concurrent repeat gets 409); accepted once Kafka
+     * acknowledged it; unconfirmed when Kafka did not confirm it in time (it
+     * may have been written): the next request with the key is enqueued again
+     * under the same task_id.
      */
     public IdempotencyKeysRecord setState(String value) {
         set(3, value);
@@ -86,9 +90,11 @@ public class IdempotencyKeysRecord extends UpdatableRecordImpl<IdempotencyKeysRe
     }
 
     /**
-     * Getter for <code>idempotency_keys.state</code>. pending while the first
-     * request is being enqueued (a concurrent repeat gets 409), accepted once
-     * Kafka acknowledged it.
+     * Getter for <code>idempotency_keys.state</code>. pending while a request
+     * is being enqueued (a concurrent repeat gets 409); accepted once Kafka
+     * acknowledged it; unconfirmed when Kafka did not confirm it in time (it
+     * may have been written): the next request with the key is enqueued again
+     * under the same task_id.
      */
     public String getState() {
         return (String) get(3);

@@ -199,7 +199,9 @@ class WorkerNotBeforeIT {
         String group = TestKafka.uniqueName("rebalance");
         Starts first = new Starts(topic);
         Worker a = fx.start(fx.config().group(group).build(), first);
-        Instant at = Instant.now().plusSeconds(6).truncatedTo(ChronoUnit.MILLIS);
+        // Held long enough for the second worker's join to finish first: with cooperative rebalancing
+        // it takes two rounds, about 6 s on a busy 2-core machine.
+        Instant at = Instant.now().plusSeconds(15).truncatedTo(ChronoUnit.MILLIS);
         List<Task> tasks = new java.util.ArrayList<>();
         for (int partition = 0; partition < 2; partition++) {
             for (int i = 0; i < 3; i++) {

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Properties;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
@@ -53,21 +54,69 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * listening at {@code host:port}.
      */
     public static EmbeddedKafkaBroker start(Path dir, String host, int port) {
-        return start(dir, host, port, false);
+        return start(dir, host, port, 0, List.of(), false);
+    }
+
+    /**
+     * An extra plaintext listener: the broker binds {@code 127.0.0.1:port} and tells clients that
+     * connected through it to reach it at {@code advertisedHost:advertisedPort} (for instance a TCP
+     * proxy in front of it, so that a fault-injection test can cut one client off the broker).
+     */
+    public record Listener(String name, int port, String advertisedHost, int advertisedPort) {
+        public Listener {
+            if (!name.matches("[A-Z][A-Z0-9_]*") || name.equals("PLAINTEXT") || name.equals("CONTROLLER")) {
+                throw new IllegalArgumentException("listener name must be upper case and not PLAINTEXT/CONTROLLER: " + name);
+            }
+        }
+
+        /** Parses {@code NAME=PORT@HOST:PORT}. */
+        public static Listener parse(String spec) {
+            String[] nameRest = spec.split("=", 2);
+            String[] bindAdvertised = nameRest.length == 2 ? nameRest[1].split("@", 2) : new String[0];
+            int colon = bindAdvertised.length == 2 ? bindAdvertised[1].lastIndexOf(':') : -1;
+            if (colon < 0) {
+                throw new IllegalArgumentException("listener must look like NAME=PORT@HOST:PORT, was " + spec);
+            }
+            return new Listener(nameRest[0], Integer.parseInt(bindAdvertised[0]),
+                    bindAdvertised[1].substring(0, colon), Integer.parseInt(bindAdvertised[1].substring(colon + 1)));
+        }
+    }
+
+    /**
+     * Like {@link #start(Path, String, int)}, with a fixed controller port (0: a free one) and extra
+     * listeners. A fixed controller port keeps a restarted broker's KRaft quorum address stable.
+     */
+    public static EmbeddedKafkaBroker start(Path dir, String host, int port, int controllerPort, List<Listener> extra) {
+        return start(dir, host, port, controllerPort, extra, false);
     }
 
     private static EmbeddedKafkaBroker start(Path logDir, String host, int brokerPort, boolean temporary) {
+        return start(logDir, host, brokerPort, 0, List.of(), temporary);
+    }
+
+    private static EmbeddedKafkaBroker start(Path logDir, String host, int brokerPort, int fixedControllerPort,
+            List<Listener> extra, boolean temporary) {
         try {
             Files.createDirectories(logDir);
-            int controllerPort = freePort();
+            int controllerPort = fixedControllerPort > 0 ? fixedControllerPort : freePort();
             Properties props = new Properties();
             props.put("process.roles", "broker,controller");
             props.put("node.id", "1");
             props.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
-            props.put("listeners", "PLAINTEXT://" + host + ":" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-            props.put("advertised.listeners", "PLAINTEXT://" + host + ":" + brokerPort);
+            StringBuilder listeners = new StringBuilder("PLAINTEXT://" + host + ":" + brokerPort + ",CONTROLLER://127.0.0.1:"
+                    + controllerPort);
+            StringBuilder advertised = new StringBuilder("PLAINTEXT://" + host + ":" + brokerPort);
+            StringBuilder protocols = new StringBuilder("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            for (Listener l : extra) {
+                listeners.append(',').append(l.name()).append("://127.0.0.1:").append(l.port());
+                advertised.append(',').append(l.name()).append("://").append(l.advertisedHost()).append(':')
+                        .append(l.advertisedPort());
+                protocols.append(',').append(l.name()).append(":PLAINTEXT");
+            }
+            props.put("listeners", listeners.toString());
+            props.put("advertised.listeners", advertised.toString());
             props.put("controller.listener.names", "CONTROLLER");
-            props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            props.put("listener.security.protocol.map", protocols.toString());
             props.put("inter.broker.listener.name", "PLAINTEXT");
             props.put("log.dirs", logDir.resolve("data").toString());
             props.put("num.partitions", "1");

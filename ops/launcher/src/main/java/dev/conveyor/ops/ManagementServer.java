@@ -81,6 +81,18 @@ public final class ManagementServer implements AutoCloseable {
                             }
                             body.put("status", ok ? "ready" : "not ready");
                             json(res, ok ? 200 : 503, body.toString());
+                        })
+                        // A starting ingress serves only this server: its API answers 503 (retry) until the
+                        // ingress runs, never 404, which a client takes for "unknown topic" and gives up.
+                        .any("/v1/*", (req, res) -> {
+                            if (!role.equals("ingress")) {
+                                res.next();
+                                return;
+                            }
+                            String notReady = notReadyBecause.get();
+                            res.header(HeaderNames.create("Retry-After"), "1");
+                            json(res, 503, Json.emptyObject().put("error", "unavailable").put("detail",
+                                    "the ingress is starting" + (notReady == null ? "" : ": " + notReady)).toString());
                         }))
                 .build()
                 .start();

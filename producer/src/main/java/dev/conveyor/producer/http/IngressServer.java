@@ -456,7 +456,16 @@ public final class IngressServer implements AutoCloseable {
      */
     private Accepted enqueue(Task task, String scope, String key, Instant deliverAt) {
         if (key != null) {
-            switch (idempotency.claim(scope, key, task.id(), clock.instant())) {
+            IdempotencyKeys.Claim claim;
+            try {
+                claim = idempotency.claim(scope, key, task.id(), clock.instant());
+            } catch (org.jooq.exception.DataAccessException e) {
+                // The key cannot be checked, so nothing is produced: a definite refusal the client may retry.
+                log.warn("Idempotency key {} could not be claimed: {}", key, e.getMessage());
+                throw new HttpError(503, "unavailable", "the database is not reachable to check the Idempotency-Key; "
+                        + "nothing was enqueued", Map.of("Retry-After", "5"));
+            }
+            switch (claim) {
                 case IdempotencyKeys.Claim.Existing e -> {
                     return new Accepted(e.taskId(), true);
                 }
@@ -486,7 +495,14 @@ public final class IngressServer implements AutoCloseable {
             throw e;
         }
         if (key != null) {
-            idempotency.accept(scope, key, task.id());
+            try {
+                idempotency.accept(scope, key, task.id());
+            } catch (org.jooq.exception.DataAccessException e) {
+                // Kafka has the event: it is accepted. The key stays pending under this task id, so a
+                // retry with it gets 409 until the claim is abandoned, then takes it over with this id.
+                log.warn("Task {} was enqueued but its Idempotency-Key {} could not be recorded: {}", task.id(), key,
+                        e.getMessage());
+            }
         }
         acceptedCounters.computeIfAbsent(new AcceptedKey(task.topic(), task.kind(), deliverAt != null),
                 this::acceptedCounter).increment();

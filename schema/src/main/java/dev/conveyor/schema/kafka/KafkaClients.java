@@ -34,12 +34,15 @@ public final class KafkaClients {
     /**
      * How long a group member may go without a heartbeat before the group gives its partitions to the
      * others: a killed worker's partitions wait this long (Kafka's default, 45 s, stalled them for
-     * most of a minute). Heartbeats come from the client's own thread, so a busy poll loop does not
-     * miss them; 10 s is well above a GC pause and within every broker's allowed range (6 s–30 min).
+     * most of a minute; 10 s still left a worker killed while the other was joining idle for 12 s in
+     * the fault suite). Heartbeats come from the client's own thread, so a busy poll loop does not
+     * miss them; 6 s is the smallest session timeout brokers allow by default
+     * ({@code group.min.session.timeout.ms}). A false alarm (a stall of the whole JVM over 6 s)
+     * costs a rebalance and re-runs the executions in flight, never a task.
      */
-    public static final int SESSION_TIMEOUT_MS = 10_000;
+    public static final int SESSION_TIMEOUT_MS = 6_000;
     /** A third of the session timeout, as Kafka advises. */
-    public static final int HEARTBEAT_INTERVAL_MS = 3_000;
+    public static final int HEARTBEAT_INTERVAL_MS = 2_000;
 
     /**
      * Byte-array consumer that commits by hand and, in a new group, starts at the earliest offset
@@ -47,7 +50,7 @@ public final class KafkaClients {
      *
      * <p>Group membership is tuned for quick recovery: cooperative rebalancing (a member joining or
      * leaving moves only the partitions that change owner; the others keep running, where the eager
-     * default stopped every member) and a {@link #SESSION_TIMEOUT_MS 10 s} session timeout. A member
+     * default stopped every member) and a {@link #SESSION_TIMEOUT_MS 6 s} session timeout. A member
      * that stops cleanly leaves the group at once. Static membership ({@code group.instance.id}) is
      * left to the user ({@code kafka.client}, one id per process): it spares the rebalance of a quick
      * restart but holds a dead member's partitions for the whole session timeout.

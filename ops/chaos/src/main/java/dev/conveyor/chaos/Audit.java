@@ -68,6 +68,7 @@ final class Audit {
 
     Map<String, Object> count(ClientRecords clients, List<CallbackReceiver.Delivery> deliveries, Path execDir,
             List<Faults.Event> faults, long loadStart, long loadEnd, Path anomaliesFile) throws Exception {
+        // loadEnd: when the clients stopped sending new events (resume windows end there).
         Map<String, Object> out = new LinkedHashMap<>();
         List<String> anomalies = new ArrayList<>();
         try (Connection c = connect()) {

@@ -82,6 +82,7 @@ public final class ChaosRun {
             faults.supervise();
             long loadStart;
             long loadEnd;
+            long sendingStopped;
             try (Load load = new Load(cluster.ingressUrls(), cluster.bootstrap(), receiver.url(), clients, o.seed(),
                     o.eventsPerSecond())) {
                 loadStart = System.currentTimeMillis();
@@ -92,6 +93,8 @@ public final class ChaosRun {
                     Thread.sleep(rest);
                 }
                 log.info("stopping the load");
+                // Resume windows end here: after it no new events come, so a pause in completions is not a fault's.
+                sendingStopped = System.currentTimeMillis();
                 load.stop(Duration.ofSeconds(100));
                 loadEnd = System.currentTimeMillis();
                 faults.awaitSettled(Duration.ofSeconds(120));
@@ -121,7 +124,7 @@ public final class ChaosRun {
                 report.put("not_quiet", notQuiet);
             }
             report.putAll(audit.count(clients, receiver.deliveries(), dir.resolve("executions"), events, loadStart,
-                    loadEnd, dir.resolve("anomalies.txt")));
+                    sendingStopped, dir.resolve("anomalies.txt")));
             Map<String, Long> exits = new java.util.TreeMap<>();
             faults.unexpectedExits().forEach(e -> exits.merge(e.target(), 1L, Long::sum));
             report.put("unexpected_exits", exits);

@@ -207,7 +207,6 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
             }
             if (!aborted) {
                 // Intake stops: records not started yet are left to the next owner; running ones may finish.
-                offsets.values().forEach(PartitionOffsets::revoke);
                 giveUpWaiting(null);
                 drain(shutdownGrace);
             }
@@ -482,11 +481,16 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
     }
 
     /**
-     * Gives up the held and waiting records of {@code partitions} (all of them when null) without
-     * running them: their offsets are never committed, so whoever owns the partition next gets them
-     * again.
+     * Gives up the records of {@code partitions} (all of them when null) that have not started: held
+     * and waiting ones now, queued executions when their turn comes (the partitions are marked
+     * revoked). Their offsets are never committed, so whoever owns the partition next gets them again.
      */
     private void giveUpWaiting(Collection<TopicPartition> partitions) {
+        for (Map.Entry<TopicPartition, PartitionOffsets> e : offsets.entrySet()) {
+            if (partitions == null || partitions.contains(e.getKey())) {
+                e.getValue().revoke();
+            }
+        }
         for (java.util.Iterator<Held> it = held.iterator(); it.hasNext(); ) {
             Held h = it.next();
             if (partitions == null || partitions.contains(h.polled().partition())) {
@@ -915,12 +919,6 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
         // tasks of these partitions a short while to be recorded, so the next owner does not run them
         // again; whatever is not recorded in time is redelivered (at-least-once). This blocks the poll
         // thread (the partitions are handed over when this returns), so it must be short.
-        for (TopicPartition tp : partitions) {
-            PartitionOffsets po = offsets.get(tp);
-            if (po != null) {
-                po.revoke();
-            }
-        }
         giveUpWaiting(partitions);
         awaitAndCommit(partitions, Duration.ofSeconds(Math.min(10, shutdownGrace.toSeconds())));
         partitions.forEach(offsets::remove);
@@ -928,12 +926,6 @@ final class PollLoop implements Runnable, ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-        for (TopicPartition tp : partitions) {
-            PartitionOffsets po = offsets.get(tp);
-            if (po != null) {
-                po.revoke();
-            }
-        }
         giveUpWaiting(partitions);
         partitions.forEach(offsets::remove);
     }

@@ -110,6 +110,21 @@ class ConveyorConfigTest {
     }
 
     @Test
+    void unknownKeysAndVariablesStopStartUpNamingTheClosestKnownOne() {
+        assertThatThrownBy(() -> load("worker:\n  shutdown-grase: 30s\n", Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessage("worker.shutdown-grase: unknown key; did you mean worker.shutdown-grace?");
+        assertThatThrownBy(() -> load("worker: { topics: { orders: { concurency: 2 } } }\n", Map.of()))
+                .hasMessage("worker.topics.orders.concurency: unknown key; did you mean worker.topics.orders.concurrency?");
+        assertThatThrownBy(() -> ConveyorConfig.load(null, Map.of("CONVEYOR_DB_ULR", "jdbc:postgresql://x/y")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("CONVEYOR_DB_ULR: unknown variable; did you mean CONVEYOR_DB_URL?");
+        ConveyorConfig c = ConveyorConfig.load(null, Map.of("CONVEYOR_URL", "http://x", "CONVEYOR_TEST_DB_URL", "y",
+                "CONVEYOR_WORKER_SHUTDOWN_GRACE", "5s", "CONVEYOR_WORKER_RATE", "10/s"));
+        assertThat(c.worker().shutdownGrace()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.worker().rate()).isEqualTo(new dev.conveyor.worker.RateLimit(10, Duration.ofSeconds(1)));
+    }
+
+    @Test
     void secretsAreMaskedInTheStartupLine() throws Exception {
         ConveyorConfig c = load("""
                 db: { password: hunter2 }

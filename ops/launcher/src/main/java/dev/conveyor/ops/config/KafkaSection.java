@@ -1,0 +1,25 @@
+package dev.conveyor.ops.config;
+
+import java.util.Map;
+
+/**
+ * {@code kafka.*}: what every role needs to reach Kafka.
+ *
+ * @param bootstrap bootstrap servers ({@code kafka.bootstrap}, default {@value #DEFAULT_BOOTSTRAP})
+ * @param topicPrefix prefix of the internal topics ({@code kafka.topic-prefix}, default {@value #DEFAULT_TOPIC_PREFIX})
+ * @param client extra Kafka client properties for every client ({@code kafka.client.*})
+ */
+record KafkaSection(String bootstrap, String topicPrefix, Map<String, Object> client) {
+
+    static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
+    static final String DEFAULT_TOPIC_PREFIX = "conveyor.";
+
+    KafkaSection {
+        client = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(client)); // file order, for the log
+    }
+
+    static KafkaSection read(ConfigSection kafka) {
+        return new KafkaSection(kafka.text("bootstrap").orElse(DEFAULT_BOOTSTRAP),
+                kafka.text("topic-prefix").orElse(DEFAULT_TOPIC_PREFIX), new java.util.LinkedHashMap<>(kafka.properties("client")));
+    }
+}

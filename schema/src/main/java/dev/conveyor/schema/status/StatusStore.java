@@ -11,9 +11,11 @@ import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * The status tables as the runtime sees them: read the current state of many tasks at once, and
- * apply many status changes at once. Both calls take whole batches so the hot path never makes a
- * round trip per task.
+ * The status tables as the runtime sees them, one method per transition (Oban's engine): every
+ * write of a task's status goes through here. The batched ones ({@link #markRunning},
+ * {@link #recordOutcomes}, {@link #schedule}, {@link #requeueDue}) take whole batches in one
+ * transaction so the hot path never makes a round trip per task; {@link #cancel} and
+ * {@link #retry} are an operator's, one task at a time.
  */
 public interface StatusStore {
 
@@ -21,7 +23,47 @@ public interface StatusStore {
     Map<UUID, TaskState> load(Collection<UUID> ids);
 
     /**
-     * Applies the changes in one transaction: upserts the {@code tasks} rows, appends their
+     * Records that executions started ({@link StatusChange#running} changes only): the worker
+     * writes these for executions that have been running a while. One transaction, like {@link #apply}.
+     *
+     * @return the ids of the changes that were applied
+     * @throws IllegalArgumentException when a change is not a {@code running} one
+     */
+    Set<UUID> markRunning(List<StatusChange> running);
+
+    /**
+     * Records how executions ended and which tasks cannot run at all ({@link StatusChange#finished}
+     * and {@link StatusChange#dead} changes): the worker's batch, one transaction (the statements
+     * of {@link #apply}), with the rescheduled tasks' deliveries and the terminal ones' outbox rows.
+     *
+     * @return the ids of the changes that were applied
+     * @throws IllegalArgumentException when a change is {@code running} or {@code queued}
+     */
+    Set<UUID> recordOutcomes(List<StatusChange> outcomes);
+
+    /**
+     * Accepts future-dated tasks ({@link StatusChange#scheduled} changes): their rows are created
+     * {@code queued} with their due time, and their deliveries queued; one transaction. Applying a
+     * batch again (the same events consumed twice) changes nothing.
+     *
+     * @return the ids of the changes that were applied
+     * @throws IllegalArgumentException when a change is not a scheduled one
+     */
+    Set<UUID> schedule(List<StatusChange> scheduled);
+
+    /**
+     * The scheduler claimed the deliveries {@code due}: each task still {@code rescheduled} at the
+     * attempt before becomes {@code queued} at the delivered attempt, with a
+     * {@code rescheduled → queued} transition ({@code next_run_at}, the due time, is kept). One
+     * statement in one transaction. A task that is no longer {@code rescheduled} at the previous
+     * attempt (cancelled, or already requeued by an earlier claim) is left alone, and so is one
+     * another transaction holds right now (an operator cancelling it): not waited for.
+     */
+    void requeueDue(List<Redelivery> due, Instant at);
+
+    /**
+     * Applies the changes in one transaction, whatever their kind (the transition methods above
+     * check theirs, then call this; tools and tests that build histories call it directly): upserts the {@code tasks} rows, appends their
      * transitions and queues their scheduled deliveries. A change that would not move its row
      * forward is skipped together with its transitions and delivery.
      *
@@ -64,6 +106,18 @@ public interface StatusStore {
      * {@link Retry.Retried} is returned.
      */
     Retry retry(UUID id, String reason, Instant at, Consumer<Task> deliver);
+
+    /**
+     * A claimed scheduled delivery of a task: the record of {@code attempt} will be produced.
+     *
+     * @param taskId the task
+     * @param attempt the delivery number the record carries
+     */
+    record Redelivery(UUID taskId, int attempt) {
+        public Redelivery {
+            java.util.Objects.requireNonNull(taskId, "taskId");
+        }
+    }
 
     /** What {@link #cancel} did. */
     sealed interface Cancellation {

@@ -172,7 +172,7 @@ public final class DelayedIntake implements Runnable {
         // Until stopped: the offsets are committed only after this returns, so a stop meanwhile
         // leaves the events to be consumed again.
         Retry.untilStopped().call(() -> stopping, org.jooq.exception.DataAccessException.class, log,
-                "Storing " + changes.size() + " future-dated event(s)", () -> store.apply(changes));
+                "Storing " + changes.size() + " future-dated event(s)", () -> store.schedule(changes));
     }
 
     private void deadLetter(ConsumerRecord<byte[], byte[]> r, String reason) {

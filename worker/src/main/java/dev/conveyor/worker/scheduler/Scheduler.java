@@ -1,8 +1,8 @@
 package dev.conveyor.worker.scheduler;
 
-import dev.conveyor.schema.db.Database;
+import dev.conveyor.store.db.Database;
 import dev.conveyor.schema.kafka.KafkaClients;
-import dev.conveyor.schema.status.JooqStatusStore;
+import dev.conveyor.store.JooqStatusStore;
 import dev.conveyor.worker.internal.Retry;
 import dev.conveyor.worker.scheduler.internal.DelayedIntake;
 import dev.conveyor.worker.scheduler.internal.Deliveries;
@@ -163,7 +163,7 @@ public final class Scheduler implements AutoCloseable {
             return;
         }
         backlogRefreshedAt = now;
-        backlog.set(database.dsl().fetchCount(dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES));
+        backlog.set(database.dsl().fetchCount(dev.conveyor.store.db.jooq.Tables.SCHEDULED_DELIVERIES));
     }
 
     private void loop() {

@@ -8,7 +8,7 @@ import dev.conveyor.producer.http.IngressConfig;
 import dev.conveyor.producer.webhooks.WebhookSource;
 import dev.conveyor.schema.Backoff;
 import dev.conveyor.schema.RetryPolicy;
-import dev.conveyor.schema.db.DbConfig;
+import dev.conveyor.store.db.DbConfig;
 import dev.conveyor.schema.json.Json;
 import dev.conveyor.worker.CircuitBreakerSettings;
 import dev.conveyor.worker.RateLimit;

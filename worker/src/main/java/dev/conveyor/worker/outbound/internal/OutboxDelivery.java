@@ -1,9 +1,9 @@
 package dev.conveyor.worker.outbound.internal;
 
-import static dev.conveyor.schema.db.jooq.Tables.OUTBOX;
+import static dev.conveyor.store.db.jooq.Tables.OUTBOX;
 
-import dev.conveyor.schema.db.jooq.tables.records.OutboxRecord;
-import dev.conveyor.schema.db.jooq.tables.records.TasksRecord;
+import dev.conveyor.store.db.jooq.tables.records.OutboxRecord;
+import dev.conveyor.store.db.jooq.tables.records.TasksRecord;
 import dev.conveyor.schema.json.Json;
 import dev.conveyor.worker.outbound.NotificationSettings;
 import dev.conveyor.worker.outbound.OutboundSettings;

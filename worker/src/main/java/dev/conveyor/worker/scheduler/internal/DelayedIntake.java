@@ -2,8 +2,8 @@ package dev.conveyor.worker.scheduler.internal;
 
 import dev.conveyor.schema.kafka.DeadLetters;
 import dev.conveyor.schema.kafka.DelayedRecords;
-import dev.conveyor.schema.status.StatusChange;
-import dev.conveyor.schema.status.StatusStore;
+import dev.conveyor.store.StatusChange;
+import dev.conveyor.store.StatusStore;
 import dev.conveyor.worker.internal.Retry;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,11 +1,11 @@
 package dev.conveyor.worker.scheduler.internal;
 
-import static dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES;
+import static dev.conveyor.store.db.jooq.Tables.SCHEDULED_DELIVERIES;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.conveyor.schema.json.Json;
-import dev.conveyor.schema.status.JooqStatusStore;
-import dev.conveyor.schema.status.StatusStore.Redelivery;
+import dev.conveyor.store.JooqStatusStore;
+import dev.conveyor.store.StatusStore.Redelivery;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -43,7 +43,7 @@ import org.jooq.impl.DSL;
  *       concurrent schedulers take different rows, and stamps them {@code claimed_by} /
  *       {@code claimed_until} (the lease). In the same transaction the rescheduled tasks among them
  *       become {@code queued} at the delivered attempt with a {@code rescheduled → queued}
- *       transition ({@link dev.conveyor.schema.status.StatusStore#requeueDue}), keeping
+ *       transition ({@link dev.conveyor.store.StatusStore#requeueDue}), keeping
  *       {@code next_run_at} (the due time): "queued with a next run time" is
  *       how a future-dated task waits too. Doing this before the record exists means a worker
  *       always finds the row at the new attempt, so the history stays in order and the worker and

@@ -1,7 +1,7 @@
 package dev.conveyor.worker;
 
-import dev.conveyor.schema.status.JooqStatusStore;
-import dev.conveyor.schema.status.StatusStore;
+import dev.conveyor.store.JooqStatusStore;
+import dev.conveyor.store.StatusStore;
 import dev.conveyor.worker.internal.WorkerMetrics;
 import dev.conveyor.worker.internal.WorkerRuntime;
 import io.micrometer.core.instrument.MeterRegistry;

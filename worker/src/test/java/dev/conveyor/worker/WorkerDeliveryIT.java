@@ -1,7 +1,7 @@
 package dev.conveyor.worker;
 
-import static dev.conveyor.schema.db.jooq.Tables.TASKS;
-import static dev.conveyor.schema.db.jooq.Tables.TASK_TRANSITIONS;
+import static dev.conveyor.store.db.jooq.Tables.TASKS;
+import static dev.conveyor.store.db.jooq.Tables.TASK_TRANSITIONS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.conveyor.schema.Task;

@@ -1,6 +1,6 @@
 package dev.conveyor.worker;
 
-import static dev.conveyor.schema.db.jooq.Tables.EXTENSION_CONFIGS;
+import static dev.conveyor.store.db.jooq.Tables.EXTENSION_CONFIGS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

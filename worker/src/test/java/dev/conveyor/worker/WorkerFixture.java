@@ -1,14 +1,14 @@
 package dev.conveyor.worker;
 
-import static dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES;
-import static dev.conveyor.schema.db.jooq.Tables.TASKS;
-import static dev.conveyor.schema.db.jooq.Tables.TASK_TRANSITIONS;
+import static dev.conveyor.store.db.jooq.Tables.SCHEDULED_DELIVERIES;
+import static dev.conveyor.store.db.jooq.Tables.TASKS;
+import static dev.conveyor.store.db.jooq.Tables.TASK_TRANSITIONS;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskStatus;
-import dev.conveyor.schema.db.jooq.tables.records.ScheduledDeliveriesRecord;
-import dev.conveyor.schema.db.jooq.tables.records.TasksRecord;
+import dev.conveyor.store.db.jooq.tables.records.ScheduledDeliveriesRecord;
+import dev.conveyor.store.db.jooq.tables.records.TasksRecord;
 import dev.conveyor.schema.json.Json;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
 import dev.conveyor.testing.TestDatabase;

@@ -1,6 +1,6 @@
 package dev.conveyor.worker;
 
-import static dev.conveyor.schema.db.jooq.Tables.TASKS;
+import static dev.conveyor.store.db.jooq.Tables.TASKS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.conveyor.schema.Task;
@@ -8,9 +8,9 @@ import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.schema.kafka.ConveyorHeaders;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
-import dev.conveyor.schema.status.JooqStatusStore;
-import dev.conveyor.schema.status.StatusChange;
-import dev.conveyor.schema.status.StatusStore;
+import dev.conveyor.store.JooqStatusStore;
+import dev.conveyor.store.StatusChange;
+import dev.conveyor.store.StatusStore;
 import dev.conveyor.testing.ConveyorIntegrationTest;
 import dev.conveyor.testing.TestDatabase;
 import dev.conveyor.testing.TestKafka;
@@ -85,8 +85,8 @@ class WorkerNotBeforeIT {
     /** The row the scheduler leaves when it claims a future-dated task: queued, waiting for its time. */
     private void queued(Task task, Instant due) {
         new JooqStatusStore(fx.db.dsl(), "test").apply(List.of(StatusChange.scheduled(task, due, Instant.now())));
-        fx.db.dsl().deleteFrom(dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES)
-                .where(dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES.TASK_ID.eq(task.id())).execute();
+        fx.db.dsl().deleteFrom(dev.conveyor.store.db.jooq.Tables.SCHEDULED_DELIVERIES)
+                .where(dev.conveyor.store.db.jooq.Tables.SCHEDULED_DELIVERIES.TASK_ID.eq(task.id())).execute();
     }
 
     @Test

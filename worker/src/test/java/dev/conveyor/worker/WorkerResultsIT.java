@@ -1,13 +1,13 @@
 package dev.conveyor.worker;
 
-import static dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES;
+import static dev.conveyor.store.db.jooq.Tables.SCHEDULED_DELIVERIES;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.TaskStatus;
-import dev.conveyor.schema.db.jooq.tables.records.ScheduledDeliveriesRecord;
-import dev.conveyor.schema.db.jooq.tables.records.TasksRecord;
+import dev.conveyor.store.db.jooq.tables.records.ScheduledDeliveriesRecord;
+import dev.conveyor.store.db.jooq.tables.records.TasksRecord;
 import dev.conveyor.schema.json.Json;
 import dev.conveyor.schema.json.JsonCodec;
 import dev.conveyor.testing.ConveyorIntegrationTest;
@@ -149,10 +149,10 @@ class WorkerResultsIT {
                 "{\"answer\":\"done\"}".getBytes(StandardCharsets.UTF_8));
         fx.send(record);
         UUID id = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(
-                () -> fx.db.dsl().select(dev.conveyor.schema.db.jooq.Tables.TASKS.ID)
-                        .from(dev.conveyor.schema.db.jooq.Tables.TASKS)
-                        .where(dev.conveyor.schema.db.jooq.Tables.TASKS.TYPE.eq(topic))
-                        .fetchOne(dev.conveyor.schema.db.jooq.Tables.TASKS.ID), java.util.Objects::nonNull);
+                () -> fx.db.dsl().select(dev.conveyor.store.db.jooq.Tables.TASKS.ID)
+                        .from(dev.conveyor.store.db.jooq.Tables.TASKS)
+                        .where(dev.conveyor.store.db.jooq.Tables.TASKS.TYPE.eq(topic))
+                        .fetchOne(dev.conveyor.store.db.jooq.Tables.TASKS.ID), java.util.Objects::nonNull);
         TasksRecord row = fx.awaitStatus(id, TaskStatus.DONE);
         assertThat(row.getContentType()).isEqualTo("application/json");
     }

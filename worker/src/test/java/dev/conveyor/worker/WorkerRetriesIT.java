@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.TaskStatus;
-import dev.conveyor.schema.db.jooq.tables.records.TasksRecord;
+import dev.conveyor.store.db.jooq.tables.records.TasksRecord;
 import dev.conveyor.testing.ConveyorIntegrationTest;
 import dev.conveyor.testing.TestDatabase;
 import dev.conveyor.testing.TestKafka;

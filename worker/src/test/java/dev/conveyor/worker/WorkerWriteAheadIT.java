@@ -1,6 +1,6 @@
 package dev.conveyor.worker;
 
-import static dev.conveyor.schema.db.jooq.Tables.TASKS;
+import static dev.conveyor.store.db.jooq.Tables.TASKS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.conveyor.schema.InteractiveResult;

@@ -1,6 +1,6 @@
 package dev.conveyor.bench;
 
-import dev.conveyor.schema.db.Database;
+import dev.conveyor.store.db.Database;
 import dev.conveyor.worker.Extensions;
 import dev.conveyor.worker.Worker;
 import dev.conveyor.worker.WorkerConfig;

@@ -1,7 +1,7 @@
 package dev.conveyor.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.conveyor.schema.db.DbConfig;
+import dev.conveyor.store.db.DbConfig;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;

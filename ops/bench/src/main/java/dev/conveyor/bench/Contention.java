@@ -4,7 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.conveyor.schema.db.Database;
+import dev.conveyor.store.db.Database;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;

@@ -1,13 +1,13 @@
 package dev.conveyor.bench;
 
-import static dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES;
-import static dev.conveyor.schema.db.jooq.Tables.TASKS;
+import static dev.conveyor.store.db.jooq.Tables.SCHEDULED_DELIVERIES;
+import static dev.conveyor.store.db.jooq.Tables.TASKS;
 
 import dev.conveyor.producer.PublishOptions;
 import dev.conveyor.producer.Publisher;
 import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.TaskStatus;
-import dev.conveyor.schema.db.Database;
+import dev.conveyor.store.db.Database;
 import dev.conveyor.worker.Worker;
 import dev.conveyor.worker.scheduler.Scheduler;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.conveyor.bench;
 
-import dev.conveyor.schema.db.Database;
+import dev.conveyor.store.db.Database;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;

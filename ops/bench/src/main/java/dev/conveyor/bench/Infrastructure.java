@@ -1,8 +1,8 @@
 package dev.conveyor.bench;
 
 import dev.conveyor.embedded.EmbeddedKafkaBroker;
-import dev.conveyor.schema.db.Database;
-import dev.conveyor.schema.db.DbConfig;
+import dev.conveyor.store.db.Database;
+import dev.conveyor.store.db.DbConfig;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.conveyor.bench;
 
-import static dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES;
+import static dev.conveyor.store.db.jooq.Tables.SCHEDULED_DELIVERIES;
 
-import dev.conveyor.schema.db.Database;
+import dev.conveyor.store.db.Database;
 import dev.conveyor.worker.scheduler.Scheduler;
 import dev.conveyor.worker.scheduler.internal.Deliveries;
 import java.lang.management.ManagementFactory;

@@ -1,10 +1,10 @@
 package dev.conveyor.bench;
 
-import static dev.conveyor.schema.db.jooq.Tables.TASKS;
+import static dev.conveyor.store.db.jooq.Tables.TASKS;
 
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskResult;
-import dev.conveyor.schema.db.Database;
+import dev.conveyor.store.db.Database;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
 import dev.conveyor.worker.Worker;
 import java.nio.charset.StandardCharsets;

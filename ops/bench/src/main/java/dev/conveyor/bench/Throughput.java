@@ -1,14 +1,14 @@
 package dev.conveyor.bench;
 
-import static dev.conveyor.schema.db.jooq.Tables.TASKS;
-import static dev.conveyor.schema.db.jooq.Tables.TASK_COUNTS;
+import static dev.conveyor.store.db.jooq.Tables.TASKS;
+import static dev.conveyor.store.db.jooq.Tables.TASK_COUNTS;
 
 import dev.conveyor.producer.PublishOptions;
 import dev.conveyor.producer.Publisher;
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.TaskStatus;
-import dev.conveyor.schema.db.Database;
+import dev.conveyor.store.db.Database;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
 import dev.conveyor.worker.Extensions;
 import dev.conveyor.worker.Worker;

@@ -2,7 +2,7 @@ package dev.conveyor.bench;
 
 import dev.conveyor.producer.PublishOptions;
 import dev.conveyor.producer.Publisher;
-import dev.conveyor.schema.db.Database;
+import dev.conveyor.store.db.Database;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;

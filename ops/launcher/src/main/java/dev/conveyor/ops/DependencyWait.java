@@ -1,6 +1,6 @@
 package dev.conveyor.ops;
 
-import dev.conveyor.schema.db.DbConfig;
+import dev.conveyor.store.db.DbConfig;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;

@@ -4,7 +4,7 @@ import dev.conveyor.embedded.EmbeddedKafkaBroker;
 import dev.conveyor.ops.config.ConveyorConfig;
 import dev.conveyor.producer.http.IngressServer;
 import dev.conveyor.producer.webhooks.WebhookSource;
-import dev.conveyor.schema.db.DbConfig;
+import dev.conveyor.store.db.DbConfig;
 import dev.conveyor.worker.Extensions;
 import dev.conveyor.worker.scheduler.ScheduleDefinition;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;

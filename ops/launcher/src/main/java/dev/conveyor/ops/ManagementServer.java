@@ -1,6 +1,6 @@
 package dev.conveyor.ops;
 
-import dev.conveyor.schema.db.Database;
+import dev.conveyor.store.db.Database;
 import dev.conveyor.schema.json.Json;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;

@@ -1,7 +1,7 @@
 package dev.conveyor.ops;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.conveyor.schema.db.Database;
+import dev.conveyor.store.db.Database;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;

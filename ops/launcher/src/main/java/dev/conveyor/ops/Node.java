@@ -2,7 +2,7 @@ package dev.conveyor.ops;
 
 import dev.conveyor.ops.config.ConveyorConfig;
 import dev.conveyor.producer.http.IngressServer;
-import dev.conveyor.schema.db.Database;
+import dev.conveyor.store.db.Database;
 import dev.conveyor.worker.Extensions;
 import dev.conveyor.worker.Worker;
 import dev.conveyor.worker.scheduler.ScheduleDefinition;
@@ -55,7 +55,7 @@ public final class Node implements AutoCloseable {
      * Waits (with backoff, for as long as it takes) until PostgreSQL and, when {@code kafka}, the Kafka
      * bootstrap servers answer. False when the process is stopped meanwhile.
      */
-    public boolean awaitDependencies(ConveyorConfig config, dev.conveyor.schema.db.DbConfig db, boolean kafka) {
+    public boolean awaitDependencies(ConveyorConfig config, dev.conveyor.store.db.DbConfig db, boolean kafka) {
         return dependencies.postgres(db) && (!kafka || dependencies.kafka(config.bootstrap(), config.kafkaClient()));
     }
 
@@ -70,7 +70,7 @@ public final class Node implements AutoCloseable {
         return waiting != null ? "waiting for " + waiting : starting;
     }
 
-    public Database database(ConveyorConfig config, dev.conveyor.schema.db.DbConfig db) {
+    public Database database(ConveyorConfig config, dev.conveyor.store.db.DbConfig db) {
         database = own(Database.openAndMigrate(db, "conveyor"));
         metrics.bind(database);
         return database;

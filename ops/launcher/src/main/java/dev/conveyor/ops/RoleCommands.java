@@ -2,7 +2,7 @@ package dev.conveyor.ops;
 
 import dev.conveyor.migrations.Migrations;
 import dev.conveyor.ops.config.ConveyorConfig;
-import dev.conveyor.schema.db.Database;
+import dev.conveyor.store.db.Database;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;

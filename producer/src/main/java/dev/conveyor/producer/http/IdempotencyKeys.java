@@ -1,6 +1,6 @@
 package dev.conveyor.producer.http;
 
-import static dev.conveyor.schema.db.jooq.Tables.IDEMPOTENCY_KEYS;
+import static dev.conveyor.store.db.jooq.Tables.IDEMPOTENCY_KEYS;
 
 import java.time.Duration;
 import java.time.Instant;

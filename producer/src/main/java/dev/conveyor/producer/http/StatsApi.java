@@ -1,9 +1,9 @@
 package dev.conveyor.producer.http;
 
-import static dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES;
-import static dev.conveyor.schema.db.jooq.Tables.TASKS;
-import static dev.conveyor.schema.db.jooq.Tables.TASK_COUNTS;
-import static dev.conveyor.schema.db.jooq.Tables.TASK_FINISHED_MINUTES;
+import static dev.conveyor.store.db.jooq.Tables.SCHEDULED_DELIVERIES;
+import static dev.conveyor.store.db.jooq.Tables.TASKS;
+import static dev.conveyor.store.db.jooq.Tables.TASK_COUNTS;
+import static dev.conveyor.store.db.jooq.Tables.TASK_FINISHED_MINUTES;
 import static org.jooq.impl.DSL.count;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.lateral;

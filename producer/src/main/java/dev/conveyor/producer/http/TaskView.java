@@ -1,12 +1,12 @@
 package dev.conveyor.producer.http;
 
-import static dev.conveyor.schema.db.jooq.Tables.OUTBOX;
-import static dev.conveyor.schema.db.jooq.Tables.TASKS;
+import static dev.conveyor.store.db.jooq.Tables.OUTBOX;
+import static dev.conveyor.store.db.jooq.Tables.TASKS;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.conveyor.schema.db.jooq.tables.records.TasksRecord;
-import dev.conveyor.schema.status.TaskDocument;
+import dev.conveyor.store.db.jooq.tables.records.TasksRecord;
+import dev.conveyor.store.TaskDocument;
 import java.time.Instant;
 import java.util.UUID;
 import org.jooq.DSLContext;

@@ -1,6 +1,6 @@
 package dev.conveyor.producer.http;
 
-import static dev.conveyor.schema.db.jooq.Tables.TASKS;
+import static dev.conveyor.store.db.jooq.Tables.TASKS;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,9 +9,9 @@ import dev.conveyor.schema.TaskIds;
 import dev.conveyor.schema.TaskKind;
 import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.schema.json.Json;
-import dev.conveyor.schema.status.StatusStore;
-import dev.conveyor.schema.status.StatusStore.Cancellation;
-import dev.conveyor.schema.status.StatusStore.Retry;
+import dev.conveyor.store.StatusStore;
+import dev.conveyor.store.StatusStore.Cancellation;
+import dev.conveyor.store.StatusStore.Retry;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;

@@ -7,10 +7,10 @@ import dev.conveyor.schema.Outcome;
 import dev.conveyor.schema.RetryPolicy;
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskResult;
-import dev.conveyor.schema.db.Database;
-import dev.conveyor.schema.db.DbConfig;
-import dev.conveyor.schema.status.JooqStatusStore;
-import dev.conveyor.schema.status.StatusChange;
+import dev.conveyor.store.db.Database;
+import dev.conveyor.store.db.DbConfig;
+import dev.conveyor.store.JooqStatusStore;
+import dev.conveyor.store.StatusChange;
 import dev.conveyor.testing.ConveyorIntegrationTest;
 import dev.conveyor.testing.TestDatabase;
 import dev.conveyor.testing.TestKafka;
@@ -197,12 +197,12 @@ class DashboardBrowserIT {
                 .isEmpty();
 
         // Its callback delivery (an outbox row, as the worker writes it) shows with its last outcome.
-        database.dsl().insertInto(dev.conveyor.schema.db.jooq.Tables.OUTBOX,
-                        dev.conveyor.schema.db.jooq.Tables.OUTBOX.TASK_ID, dev.conveyor.schema.db.jooq.Tables.OUTBOX.STATUS,
-                        dev.conveyor.schema.db.jooq.Tables.OUTBOX.KIND, dev.conveyor.schema.db.jooq.Tables.OUTBOX.TARGET,
-                        dev.conveyor.schema.db.jooq.Tables.OUTBOX.URL, dev.conveyor.schema.db.jooq.Tables.OUTBOX.ATTEMPTS,
-                        dev.conveyor.schema.db.jooq.Tables.OUTBOX.LAST_STATUS,
-                        dev.conveyor.schema.db.jooq.Tables.OUTBOX.LAST_ERROR)
+        database.dsl().insertInto(dev.conveyor.store.db.jooq.Tables.OUTBOX,
+                        dev.conveyor.store.db.jooq.Tables.OUTBOX.TASK_ID, dev.conveyor.store.db.jooq.Tables.OUTBOX.STATUS,
+                        dev.conveyor.store.db.jooq.Tables.OUTBOX.KIND, dev.conveyor.store.db.jooq.Tables.OUTBOX.TARGET,
+                        dev.conveyor.store.db.jooq.Tables.OUTBOX.URL, dev.conveyor.store.db.jooq.Tables.OUTBOX.ATTEMPTS,
+                        dev.conveyor.store.db.jooq.Tables.OUTBOX.LAST_STATUS,
+                        dev.conveyor.store.db.jooq.Tables.OUTBOX.LAST_ERROR)
                 .values(id, dev.conveyor.schema.TaskStatus.FAILED, "callback", "callback",
                         "https://receiver.example/cb?<b>x</b>", 3, 503, "receiver answered 503")
                 .execute();

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.conveyor.producer.webhooks.WebhookSetup;
 import dev.conveyor.producer.webhooks.WebhookSource;
-import dev.conveyor.schema.db.Database;
-import dev.conveyor.schema.db.DbConfig;
+import dev.conveyor.store.db.Database;
+import dev.conveyor.store.db.DbConfig;
 import dev.conveyor.testing.ConveyorIntegrationTest;
 import dev.conveyor.testing.TestDatabase;
 import dev.conveyor.testing.TestKafka;
@@ -117,7 +117,7 @@ class IngressLimitsIT {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(ready.statusCode()).isEqualTo(503);
             // The key was released: once Kafka is back, the client's retry with the same key is accepted.
-            assertThat(database.dsl().fetchCount(dev.conveyor.schema.db.jooq.Tables.IDEMPOTENCY_KEYS)).isZero();
+            assertThat(database.dsl().fetchCount(dev.conveyor.store.db.jooq.Tables.IDEMPOTENCY_KEYS)).isZero();
         }
     }
 

@@ -1,12 +1,12 @@
 package dev.conveyor.producer.http;
 
-import static dev.conveyor.schema.db.jooq.Tables.IDEMPOTENCY_KEYS;
+import static dev.conveyor.store.db.jooq.Tables.IDEMPOTENCY_KEYS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.conveyor.producer.SilentBrokerProxy;
-import dev.conveyor.schema.db.Database;
-import dev.conveyor.schema.db.DbConfig;
+import dev.conveyor.store.db.Database;
+import dev.conveyor.store.db.DbConfig;
 import dev.conveyor.schema.json.Json;
 import dev.conveyor.schema.kafka.Decoded;
 import dev.conveyor.schema.kafka.TaskRecordCodec;

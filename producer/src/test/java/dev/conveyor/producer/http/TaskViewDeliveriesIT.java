@@ -1,6 +1,6 @@
 package dev.conveyor.producer.http;
 
-import static dev.conveyor.schema.db.jooq.Tables.OUTBOX;
+import static dev.conveyor.store.db.jooq.Tables.OUTBOX;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,8 +10,8 @@ import dev.conveyor.schema.Outcome;
 import dev.conveyor.schema.RetryPolicy;
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskResult;
-import dev.conveyor.schema.status.JooqStatusStore;
-import dev.conveyor.schema.status.StatusChange;
+import dev.conveyor.store.JooqStatusStore;
+import dev.conveyor.store.StatusChange;
 import dev.conveyor.testing.ConveyorIntegrationTest;
 import dev.conveyor.testing.TestDatabase;
 import java.time.Instant;

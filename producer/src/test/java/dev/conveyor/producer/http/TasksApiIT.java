@@ -1,8 +1,8 @@
 package dev.conveyor.producer.http;
 
-import static dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES;
-import static dev.conveyor.schema.db.jooq.Tables.TASKS;
-import static dev.conveyor.schema.db.jooq.Tables.TASK_TRANSITIONS;
+import static dev.conveyor.store.db.jooq.Tables.SCHEDULED_DELIVERIES;
+import static dev.conveyor.store.db.jooq.Tables.TASKS;
+import static dev.conveyor.store.db.jooq.Tables.TASK_TRANSITIONS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,10 +10,10 @@ import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskKind;
 import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.TaskStatus;
-import dev.conveyor.schema.db.Database;
-import dev.conveyor.schema.db.DbConfig;
-import dev.conveyor.schema.db.jooq.tables.records.TaskTransitionsRecord;
-import dev.conveyor.schema.db.jooq.tables.records.TasksRecord;
+import dev.conveyor.store.db.Database;
+import dev.conveyor.store.db.DbConfig;
+import dev.conveyor.store.db.jooq.tables.records.TaskTransitionsRecord;
+import dev.conveyor.store.db.jooq.tables.records.TasksRecord;
 import dev.conveyor.schema.json.Json;
 import dev.conveyor.schema.kafka.Decoded;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
@@ -124,7 +124,7 @@ class TasksApiIT {
         }
         List<String> expected = rows.stream()
                 .sorted(Comparator.comparing(TasksRecord::getCreatedAt).thenComparing(TasksRecord::getId,
-                        dev.conveyor.schema.status.JooqStatusStore.LOCK_ORDER).reversed())
+                        dev.conveyor.store.JooqStatusStore.LOCK_ORDER).reversed())
                 .map(r -> r.getId().toString()).toList();
 
         List<String> seen = new ArrayList<>();

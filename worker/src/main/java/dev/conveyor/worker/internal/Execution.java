@@ -2,8 +2,8 @@ package dev.conveyor.worker.internal;
 
 import dev.conveyor.schema.NextStatus;
 import dev.conveyor.schema.Task;
-import dev.conveyor.schema.status.StatusChange;
-import dev.conveyor.schema.status.TaskState;
+import dev.conveyor.store.StatusChange;
+import dev.conveyor.store.TaskState;
 import java.time.Instant;
 import org.apache.kafka.common.TopicPartition;
 

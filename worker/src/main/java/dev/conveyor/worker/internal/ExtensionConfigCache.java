@@ -1,6 +1,6 @@
 package dev.conveyor.worker.internal;
 
-import static dev.conveyor.schema.db.jooq.Tables.EXTENSION_CONFIGS;
+import static dev.conveyor.store.db.jooq.Tables.EXTENSION_CONFIGS;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,8 +1,8 @@
 package dev.conveyor.worker.internal;
 
-import dev.conveyor.schema.db.Database;
-import dev.conveyor.schema.status.JooqStatusStore;
-import dev.conveyor.schema.status.TaskState;
+import dev.conveyor.store.db.Database;
+import dev.conveyor.store.JooqStatusStore;
+import dev.conveyor.store.TaskState;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Collection;

@@ -7,9 +7,9 @@ import dev.conveyor.schema.ScheduledResult;
 import dev.conveyor.schema.json.Json;
 import dev.conveyor.schema.json.JsonCodec;
 import dev.conveyor.schema.kafka.DeadLetters;
-import dev.conveyor.schema.status.StatusChange;
-import dev.conveyor.schema.status.StatusStore;
-import dev.conveyor.schema.status.Transition;
+import dev.conveyor.store.StatusChange;
+import dev.conveyor.store.StatusStore;
+import dev.conveyor.store.Transition;
 import dev.conveyor.worker.spi.BackgroundExtension;
 import dev.conveyor.worker.spi.InteractiveExtension;
 import java.nio.charset.StandardCharsets;
@@ -161,7 +161,7 @@ final class StatusWriter implements Runnable {
             return;
         }
         List<StatusChange> changes = due.stream().map(Execution::runningChange).toList();
-        Set<UUID> applied = applyWithRetry(changes);
+        Set<UUID> applied = applyWithRetry(changes, store::markRunning);
         if (applied == null) {
             return;
         }
@@ -192,7 +192,7 @@ final class StatusWriter implements Runnable {
                 }
             }
         }
-        Set<UUID> applied = applyWithRetry(changes);
+        Set<UUID> applied = applyWithRetry(changes, store::recordOutcomes);
         if (applied == null) {
             return; // aborted
         }
@@ -230,15 +230,16 @@ final class StatusWriter implements Runnable {
     }
 
     /** Applies changes, retrying with backoff while the database is unavailable; null if aborted meanwhile. */
-    private Set<UUID> applyWithRetry(List<StatusChange> changes) {
+    private Set<UUID> applyWithRetry(List<StatusChange> changes,
+            java.util.function.Function<List<StatusChange>, Set<UUID>> transition) {
         long delayMs = 100;
         while (true) {
             try {
-                return store.apply(changes);
+                return transition.apply(changes);
             } catch (DataAccessException e) {
                 metrics.statusWriteFailed();
                 if (isDataError(e)) {
-                    return applyOneByOne(changes);
+                    return applyOneByOne(changes, transition);
                 }
                 if (aborted) {
                     return null;
@@ -256,11 +257,12 @@ final class StatusWriter implements Runnable {
      * record the others, and log the culprit loudly (its record is still committed so the
      * partition keeps flowing).
      */
-    private Set<UUID> applyOneByOne(List<StatusChange> changes) {
+    private Set<UUID> applyOneByOne(List<StatusChange> changes,
+            java.util.function.Function<List<StatusChange>, Set<UUID>> transition) {
         Set<UUID> applied = new HashSet<>();
         for (StatusChange change : changes) {
             try {
-                applied.addAll(store.apply(List.of(change)));
+                applied.addAll(transition.apply(List.of(change)));
             } catch (DataAccessException e) {
                 if (!isDataError(e)) {
                     throw e;

@@ -2,7 +2,7 @@ package dev.conveyor.worker.internal;
 
 import dev.conveyor.schema.kafka.KafkaClients;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
-import dev.conveyor.schema.status.StatusStore;
+import dev.conveyor.store.StatusStore;
 import dev.conveyor.worker.Extensions;
 import dev.conveyor.worker.WorkerConfig;
 import dev.conveyor.worker.spi.Extension;

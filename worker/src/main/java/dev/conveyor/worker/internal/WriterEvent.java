@@ -1,6 +1,6 @@
 package dev.conveyor.worker.internal;
 
-import dev.conveyor.schema.status.StatusChange;
+import dev.conveyor.store.StatusChange;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 

@@ -2,7 +2,7 @@ package dev.conveyor.worker.outbound;
 
 import dev.conveyor.schema.Backoff;
 import dev.conveyor.schema.TaskStatus;
-import dev.conveyor.schema.status.OutboxRouting;
+import dev.conveyor.store.OutboxRouting;
 import dev.conveyor.worker.CircuitBreakerSettings;
 import java.net.InetAddress;
 import java.time.Duration;

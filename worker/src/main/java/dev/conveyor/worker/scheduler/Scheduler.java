@@ -1,8 +1,9 @@
 package dev.conveyor.worker.scheduler;
 
-import dev.conveyor.schema.db.Database;
+import dev.conveyor.store.db.Database;
 import dev.conveyor.schema.kafka.KafkaClients;
-import dev.conveyor.schema.status.JooqStatusStore;
+import dev.conveyor.store.JooqStatusStore;
+import dev.conveyor.worker.internal.Retry;
 import dev.conveyor.worker.scheduler.internal.DelayedIntake;
 import dev.conveyor.worker.scheduler.internal.Deliveries;
 import dev.conveyor.worker.scheduler.internal.DeliveryPipeline;
@@ -162,11 +163,11 @@ public final class Scheduler implements AutoCloseable {
             return;
         }
         backlogRefreshedAt = now;
-        backlog.set(database.dsl().fetchCount(dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES));
+        backlog.set(database.dsl().fetchCount(dev.conveyor.store.db.jooq.Tables.SCHEDULED_DELIVERIES));
     }
 
     private void loop() {
-        long errorDelayMs = 100;
+        Retry retry = Retry.untilStopped();
         while (!stopping) {
             try {
                 Instant now = clock.instant();
@@ -192,19 +193,14 @@ public final class Scheduler implements AutoCloseable {
                     wait = MIN_WAIT;
                 }
                 listener.await(wait);
-                errorDelayMs = 100;
+                retry.succeeded();
             } catch (RuntimeException e) {
                 if (stopping) {
                     break;
                 }
-                log.warn("Scheduler cycle failed ({}); retrying in {} ms", e.getMessage(), errorDelayMs);
-                try {
-                    Thread.sleep(errorDelayMs);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    break;
+                if (!retry.pauseAfter(log, "Scheduler cycle", e)) {
+                    break; // interrupted
                 }
-                errorDelayMs = Math.min(5_000, errorDelayMs * 2);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;

@@ -1,6 +1,6 @@
 package dev.conveyor.worker.outbound;
 
-import static dev.conveyor.schema.db.jooq.Tables.OUTBOX;
+import static dev.conveyor.store.db.jooq.Tables.OUTBOX;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,13 +12,13 @@ import dev.conveyor.schema.RetryPolicy;
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.TaskStatus;
-import dev.conveyor.schema.db.Database;
-import dev.conveyor.schema.db.DbConfig;
-import dev.conveyor.schema.db.jooq.tables.records.OutboxRecord;
+import dev.conveyor.store.db.Database;
+import dev.conveyor.store.db.DbConfig;
+import dev.conveyor.store.db.jooq.tables.records.OutboxRecord;
 import dev.conveyor.schema.json.Json;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
-import dev.conveyor.schema.status.JooqStatusStore;
-import dev.conveyor.schema.status.StatusChange;
+import dev.conveyor.store.JooqStatusStore;
+import dev.conveyor.store.StatusChange;
 import dev.conveyor.testing.ConveyorIntegrationTest;
 import dev.conveyor.testing.TestDatabase;
 import dev.conveyor.testing.TestKafka;

@@ -1,8 +1,8 @@
 package dev.conveyor.worker.scheduler;
 
-import static dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES;
-import static dev.conveyor.schema.db.jooq.Tables.TASKS;
-import static dev.conveyor.schema.db.jooq.Tables.TASK_TRANSITIONS;
+import static dev.conveyor.store.db.jooq.Tables.SCHEDULED_DELIVERIES;
+import static dev.conveyor.store.db.jooq.Tables.TASKS;
+import static dev.conveyor.store.db.jooq.Tables.TASK_TRANSITIONS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.conveyor.schema.Backoff;
@@ -12,15 +12,15 @@ import dev.conveyor.schema.RetryPolicy;
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.TaskStatus;
-import dev.conveyor.schema.db.Database;
-import dev.conveyor.schema.db.DbConfig;
+import dev.conveyor.store.db.Database;
+import dev.conveyor.store.db.DbConfig;
 import dev.conveyor.schema.kafka.ConveyorHeaders;
 import dev.conveyor.schema.kafka.Decoded;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
-import dev.conveyor.schema.status.JooqStatusStore;
-import dev.conveyor.schema.status.StatusChange;
-import dev.conveyor.schema.status.StatusStore;
-import dev.conveyor.schema.status.TaskState;
+import dev.conveyor.store.JooqStatusStore;
+import dev.conveyor.store.StatusChange;
+import dev.conveyor.store.StatusStore;
+import dev.conveyor.store.TaskState;
 import dev.conveyor.testing.ConveyorIntegrationTest;
 import dev.conveyor.testing.TestDatabase;
 import dev.conveyor.testing.TestKafka;

@@ -1,9 +1,9 @@
 package dev.conveyor.worker.scheduler;
 
-import static dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES;
-import static dev.conveyor.schema.db.jooq.Tables.SCHEDULES;
-import static dev.conveyor.schema.db.jooq.Tables.TASKS;
-import static dev.conveyor.schema.db.jooq.Tables.TASK_TRANSITIONS;
+import static dev.conveyor.store.db.jooq.Tables.SCHEDULED_DELIVERIES;
+import static dev.conveyor.store.db.jooq.Tables.SCHEDULES;
+import static dev.conveyor.store.db.jooq.Tables.TASKS;
+import static dev.conveyor.store.db.jooq.Tables.TASK_TRANSITIONS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.conveyor.schema.Backoff;
@@ -12,13 +12,13 @@ import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskKind;
 import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.TaskStatus;
-import dev.conveyor.schema.db.Database;
-import dev.conveyor.schema.db.DbConfig;
+import dev.conveyor.store.db.Database;
+import dev.conveyor.store.db.DbConfig;
 import dev.conveyor.schema.kafka.ConveyorHeaders;
 import dev.conveyor.schema.kafka.DelayedRecords;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
-import dev.conveyor.schema.status.JooqStatusStore;
-import dev.conveyor.schema.status.StatusStore;
+import dev.conveyor.store.JooqStatusStore;
+import dev.conveyor.store.StatusStore;
 import dev.conveyor.testing.ConveyorIntegrationTest;
 import dev.conveyor.testing.TestDatabase;
 import dev.conveyor.testing.TestKafka;
@@ -353,11 +353,11 @@ class SchedulerIT {
         String topic = kafka.createTopic("pair", 2);
         int n = 3000;
         Instant due = Instant.now().plusMillis(2500);
-        List<dev.conveyor.schema.status.StatusChange> changes = new ArrayList<>(n);
+        List<dev.conveyor.store.StatusChange> changes = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Task task = Task.builder().topic(topic).payload("{\"n\":" + i + "}", "application/json").build();
             // Spread over 500 ms, so that the two schedulers claim and produce interleaved.
-            changes.add(dev.conveyor.schema.status.StatusChange.scheduled(task, due.plusMillis(i % 500), Instant.now()));
+            changes.add(dev.conveyor.store.StatusChange.scheduled(task, due.plusMillis(i % 500), Instant.now()));
         }
         scheduler(List.of());
         Scheduler second = Scheduler.start(SchedulerConfig.defaults(kafka.bootstrap()).withTopicPrefix(prefix)
@@ -367,7 +367,7 @@ class SchedulerIT {
         new JooqStatusStore(database.dsl(), "test").apply(changes);
 
         Map<String, Instant> dueOf = new java.util.HashMap<>();
-        for (dev.conveyor.schema.status.StatusChange c : changes) {
+        for (dev.conveyor.store.StatusChange c : changes) {
             dueOf.put(c.id().toString(), c.nextRunAt());
         }
         List<ConsumerRecord<byte[], byte[]>> produced = readAll(topic, Duration.ofSeconds(5));
@@ -403,7 +403,7 @@ class SchedulerIT {
         closeables.add(s);
         Task task = Task.builder().topic(topic).payload("{}", "application/json").build();
         new JooqStatusStore(database.dsl(), "test").apply(List.of(
-                dev.conveyor.schema.status.StatusChange.scheduled(task, t0.plusMillis(1500), t0)));
+                dev.conveyor.store.StatusChange.scheduled(task, t0.plusMillis(1500), t0)));
         Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
                 .until(() -> claimed(task.id()));
         s.close();

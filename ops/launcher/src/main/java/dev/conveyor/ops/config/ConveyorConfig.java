@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.conveyor.producer.http.IngressConfig;
 import dev.conveyor.producer.webhooks.WebhookSource;
-import dev.conveyor.schema.db.DbConfig;
+import dev.conveyor.store.db.DbConfig;
 import dev.conveyor.schema.json.Json;
 import dev.conveyor.worker.WorkerConfig;
 import dev.conveyor.worker.outbound.OutboundSettings;

@@ -1,13 +1,14 @@
 package dev.conveyor.worker.outbound.internal;
 
-import static dev.conveyor.schema.db.jooq.Tables.OUTBOX;
+import static dev.conveyor.store.db.jooq.Tables.OUTBOX;
 
-import dev.conveyor.schema.db.jooq.tables.records.OutboxRecord;
-import dev.conveyor.schema.db.jooq.tables.records.TasksRecord;
+import dev.conveyor.store.db.jooq.tables.records.OutboxRecord;
+import dev.conveyor.store.db.jooq.tables.records.TasksRecord;
 import dev.conveyor.schema.json.Json;
 import dev.conveyor.worker.outbound.NotificationSettings;
 import dev.conveyor.worker.outbound.OutboundSettings;
 import dev.conveyor.worker.outbound.PrivateAddresses;
+import dev.conveyor.worker.internal.Retry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -174,21 +175,22 @@ public final class OutboxDelivery implements Runnable, AutoCloseable {
 
     @Override
     public void run() {
-        long errorDelayMs = 100;
+        Retry retry = Retry.untilStopped();
         while (!stopping) {
             try {
                 int claimed = deliverDue();
                 if (claimed < settings.tuning().batchSize()) {
                     pause(settings.tuning().poll().toMillis());
                 }
-                errorDelayMs = 100;
+                retry.succeeded();
             } catch (RuntimeException e) {
                 if (stopping) {
                     break;
                 }
-                log.warn("Outbox delivery cycle failed ({}); retrying in {} ms", e.getMessage(), errorDelayMs);
-                pause(errorDelayMs);
-                errorDelayMs = Math.min(5_000, errorDelayMs * 2);
+                // Not Retry.pauseAfter: close() must be able to cut the pause short.
+                long pauseMs = retry.nextPause().toMillis();
+                log.warn("Outbox delivery cycle failed ({}); retrying in {} ms", e.getMessage(), pauseMs);
+                pause(pauseMs);
             }
         }
     }

@@ -1,10 +1,10 @@
 package dev.conveyor.worker.outbound.internal;
 
-import static dev.conveyor.schema.db.jooq.Tables.TASKS;
+import static dev.conveyor.store.db.jooq.Tables.TASKS;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.conveyor.schema.db.jooq.tables.records.TasksRecord;
-import dev.conveyor.schema.status.TaskDocument;
+import dev.conveyor.store.db.jooq.tables.records.TasksRecord;
+import dev.conveyor.store.TaskDocument;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;

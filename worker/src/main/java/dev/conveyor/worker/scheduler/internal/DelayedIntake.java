@@ -2,8 +2,9 @@ package dev.conveyor.worker.scheduler.internal;
 
 import dev.conveyor.schema.kafka.DeadLetters;
 import dev.conveyor.schema.kafka.DelayedRecords;
-import dev.conveyor.schema.status.StatusChange;
-import dev.conveyor.schema.status.StatusStore;
+import dev.conveyor.store.StatusChange;
+import dev.conveyor.store.StatusStore;
+import dev.conveyor.worker.internal.Retry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -168,26 +169,10 @@ public final class DelayedIntake implements Runnable {
                 deadLetter(r, e.getMessage());
             }
         }
-        long delayMs = 100;
-        while (true) {
-            try {
-                store.apply(changes);
-                return;
-            } catch (org.jooq.exception.DataAccessException e) {
-                if (stopping) {
-                    throw e;
-                }
-                log.warn("Storing {} future-dated event(s) failed ({}); retrying in {} ms", changes.size(),
-                        e.getMessage(), delayMs);
-                try {
-                    Thread.sleep(delayMs);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-                delayMs = Math.min(5_000, delayMs * 2);
-            }
-        }
+        // Until stopped: the offsets are committed only after this returns, so a stop meanwhile
+        // leaves the events to be consumed again.
+        Retry.untilStopped().call(() -> stopping, org.jooq.exception.DataAccessException.class, log,
+                "Storing " + changes.size() + " future-dated event(s)", () -> store.schedule(changes));
     }
 
     private void deadLetter(ConsumerRecord<byte[], byte[]> r, String reason) {

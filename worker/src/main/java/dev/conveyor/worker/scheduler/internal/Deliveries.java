@@ -1,9 +1,11 @@
 package dev.conveyor.worker.scheduler.internal;
 
-import static dev.conveyor.schema.db.jooq.Tables.SCHEDULED_DELIVERIES;
+import static dev.conveyor.store.db.jooq.Tables.SCHEDULED_DELIVERIES;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.conveyor.schema.json.Json;
+import dev.conveyor.store.JooqStatusStore;
+import dev.conveyor.store.StatusStore.Redelivery;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -41,7 +43,8 @@ import org.jooq.impl.DSL;
  *       concurrent schedulers take different rows, and stamps them {@code claimed_by} /
  *       {@code claimed_until} (the lease). In the same transaction the rescheduled tasks among them
  *       become {@code queued} at the delivered attempt with a {@code rescheduled → queued}
- *       transition, keeping {@code next_run_at} (the due time): "queued with a next run time" is
+ *       transition ({@link dev.conveyor.store.StatusStore#requeueDue}), keeping
+ *       {@code next_run_at} (the due time): "queued with a next run time" is
  *       how a future-dated task waits too. Doing this before the record exists means a worker
  *       always finds the row at the new attempt, so the history stays in order and the worker and
  *       the scheduler never write the same rows at the same time.</li>
@@ -59,7 +62,7 @@ import org.jooq.impl.DSL;
  * cancelled: the cancel deletes the row, and the worker does not run a record whose task is
  * terminal; the requeue is guarded ({@code status = 'rescheduled'}), so it never moves a
  * cancelled or finished task back. The cancel records the attempt of the claimed record as used
- * ({@code JooqStatusStore.cancelledAttempt}), so an operator retry afterwards delivers a newer
+ * ({@code OperatorTransitions.cancelledAttempt} in the status store), so an operator retry afterwards delivers a newer
  * attempt, which supersedes the record still produced from the claim.
  */
 public final class Deliveries {
@@ -75,6 +78,7 @@ public final class Deliveries {
     private final DSLContext dsl;
     private final Producer<byte[], byte[]> producer;
     private final String node;
+    private final JooqStatusStore store;
     private final int batchSize;
     private final Runnable afterProduce;
     private final io.micrometer.core.instrument.Timer lateness;
@@ -94,6 +98,9 @@ public final class Deliveries {
         this.dsl = dsl;
         this.producer = producer;
         this.node = node;
+        // Task rows change only through the status store; the requeue runs in the claim's
+        // transaction when claim() asks for it, hence the jOOQ store and not the interface.
+        this.store = new JooqStatusStore(dsl, node);
         this.batchSize = batchSize;
         this.afterProduce = afterProduce;
         this.lateness = lateness;
@@ -192,29 +199,6 @@ public final class Deliveries {
             """;
 
     /**
-     * Queues the rescheduled tasks of claimed rows at the delivered attempt, with their transition,
-     * in one statement. The tasks are locked first, in primary-key order (the order every status
-     * writer uses), skipping any that another transaction holds right now (an operator cancelling
-     * it): those are left as they are rather than waited for. The update then finds each locked row
-     * by its {@code ctid} instead of a second index lookup. Guarded, so a task that is no longer
-     * {@code rescheduled} at the previous attempt is left alone.
-     */
-    private static final String REQUEUE = """
-            with locked as materialized (
-                select t.id, t.ctid from tasks t
-                where t.id = any(?::uuid[]) and t.status = 'rescheduled'
-                order by t.id
-                for update skip locked),
-            requeued as (
-                update tasks t set status = 'queued', attempt = u.attempt, updated_at = ?
-                from locked l join unnest(?::uuid[], ?::int4[]) as u(id, attempt) on u.id = l.id
-                where t.ctid = l.ctid and t.attempt = u.attempt - 1
-                returning t.id, t.attempt)
-            insert into task_transitions (task_id, from_status, to_status, at, attempt, reason, node)
-            select id, 'rescheduled', 'queued', ?, attempt, 'redelivered', ? from requeued
-            """;
-
-    /**
      * Claims up to {@code limit} rows due at or before {@code horizon} that nobody holds at
      * {@code now}, under a lease until {@code horizon + }{@link #LEASE}, and queues their
      * rescheduled tasks at the delivered attempt; all in one transaction. Returns them by due time.
@@ -250,13 +234,13 @@ public final class Deliveries {
             return List.of();
         }
         Instant claimedUntil = horizon.plus(LEASE);
-        List<Claimed> claimed = dsl.transactionResult(tx -> tx.dsl().connectionResult(conn -> {
-            List<Claimed> rows = claimRows(conn, now, horizon, limit, claimedUntil);
+        List<Claimed> claimed = dsl.transactionResult(tx -> {
+            List<Claimed> rows = tx.dsl().connectionResult(conn -> claimRows(conn, now, horizon, limit, claimedUntil));
             if (requeue && !rows.isEmpty()) {
-                requeue(conn, rows, now);
+                store.requeueDue(tx.dsl(), redeliveries(rows), now);
             }
             return rows;
-        }));
+        });
         claimed.sort(Comparator.comparing(Claimed::dueAt).thenComparingLong(Claimed::id));
         return claimed;
     }
@@ -264,7 +248,7 @@ public final class Deliveries {
     /** Queues the rescheduled tasks among claimed rows at their delivered attempt (one transaction). */
     public void queueRescheduled(List<Claimed> rows, Instant now) {
         if (!rows.isEmpty()) {
-            dsl.transaction(tx -> tx.dsl().connection(conn -> requeue(conn, rows, now)));
+            store.requeueDue(redeliveries(rows), now);
         }
     }
 
@@ -291,23 +275,12 @@ public final class Deliveries {
         return rows;
     }
 
-    private void requeue(Connection conn, List<Claimed> rows, Instant now) throws SQLException {
-        UUID[] ids = new UUID[rows.size()];
-        Integer[] attempts = new Integer[rows.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = rows.get(i).taskId();
-            attempts[i] = rows.get(i).attempt();
+    private static List<Redelivery> redeliveries(List<Claimed> rows) {
+        List<Redelivery> due = new ArrayList<>(rows.size());
+        for (Claimed c : rows) {
+            due.add(new Redelivery(c.taskId(), c.attempt()));
         }
-        try (PreparedStatement ps = conn.prepareStatement(REQUEUE)) {
-            OffsetDateTime at = utc(now);
-            ps.setObject(1, ids);
-            ps.setObject(2, at);
-            ps.setObject(3, ids);
-            ps.setObject(4, attempts);
-            ps.setObject(5, at);
-            ps.setString(6, node);
-            ps.executeUpdate();
-        }
+        return due;
     }
 
     /**

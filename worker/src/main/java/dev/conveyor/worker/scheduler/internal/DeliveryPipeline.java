@@ -1,6 +1,7 @@
 package dev.conveyor.worker.scheduler.internal;
 
 import dev.conveyor.schema.kafka.ConveyorHeaders;
+import dev.conveyor.worker.internal.Retry;
 import dev.conveyor.worker.scheduler.internal.Deliveries.Claimed;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -247,7 +248,7 @@ public final class DeliveryPipeline implements AutoCloseable {
 
     private void finishLoop() {
         List<Outcome> batch = new ArrayList<>();
-        long retryDelayMs = 100;
+        Retry retry = Retry.untilStopped();
         while (true) {
             try {
                 if (batch.isEmpty()) {
@@ -271,23 +272,20 @@ public final class DeliveryPipeline implements AutoCloseable {
                 }
                 deliveries.finish(acknowledged, failed);
                 batch.clear();
-                retryDelayMs = 100;
+                retry.succeeded();
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
                 // The rows stay claimed; retried here until the database answers (or, if this
                 // scheduler stops first, produced again by whoever claims them after the lease).
-                log.warn("Deleting {} delivered scheduled deliveries failed ({}); retrying in {} ms", batch.size(),
-                        e.getMessage(), retryDelayMs);
                 if (finisherStopping) {
+                    log.warn("Deleting {} delivered scheduled deliveries failed while stopping ({}); whoever "
+                            + "claims them after the lease produces them again", batch.size(), e.getMessage());
                     return;
                 }
-                try {
-                    Thread.sleep(retryDelayMs);
-                } catch (InterruptedException ie) {
-                    return;
+                if (!retry.pauseAfter(log, "Deleting " + batch.size() + " delivered scheduled deliveries", e)) {
+                    return; // interrupted
                 }
-                retryDelayMs = Math.min(5_000, retryDelayMs * 2);
             }
         }
     }

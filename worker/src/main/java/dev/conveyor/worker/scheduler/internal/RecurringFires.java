@@ -1,11 +1,11 @@
 package dev.conveyor.worker.scheduler.internal;
 
-import static dev.conveyor.schema.db.jooq.Tables.SCHEDULES;
+import static dev.conveyor.store.db.jooq.Tables.SCHEDULES;
 
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskIds;
 import dev.conveyor.schema.TaskKind;
-import dev.conveyor.schema.db.jooq.tables.records.SchedulesRecord;
+import dev.conveyor.store.db.jooq.tables.records.SchedulesRecord;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
 import dev.conveyor.worker.scheduler.ScheduleDefinition;
 import java.time.Duration;

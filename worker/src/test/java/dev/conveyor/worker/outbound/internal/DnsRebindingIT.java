@@ -1,6 +1,6 @@
 package dev.conveyor.worker.outbound.internal;
 
-import static dev.conveyor.schema.db.jooq.Tables.OUTBOX;
+import static dev.conveyor.store.db.jooq.Tables.OUTBOX;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
@@ -12,11 +12,11 @@ import dev.conveyor.schema.Outcome;
 import dev.conveyor.schema.RetryPolicy;
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskResult;
-import dev.conveyor.schema.db.Database;
-import dev.conveyor.schema.db.DbConfig;
-import dev.conveyor.schema.db.jooq.tables.records.OutboxRecord;
-import dev.conveyor.schema.status.JooqStatusStore;
-import dev.conveyor.schema.status.StatusChange;
+import dev.conveyor.store.db.Database;
+import dev.conveyor.store.db.DbConfig;
+import dev.conveyor.store.db.jooq.tables.records.OutboxRecord;
+import dev.conveyor.store.JooqStatusStore;
+import dev.conveyor.store.StatusChange;
 import dev.conveyor.testing.ConveyorIntegrationTest;
 import dev.conveyor.testing.TestDatabase;
 import dev.conveyor.worker.CircuitBreakerSettings;

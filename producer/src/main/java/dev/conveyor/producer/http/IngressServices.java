@@ -2,6 +2,8 @@ package dev.conveyor.producer.http;
 
 import dev.conveyor.producer.Publisher;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpService;
+import java.util.List;
 
 /**
  * The ingress's services, wired from its parts, and the order their routes are registered in:
@@ -49,10 +51,17 @@ record IngressServices(IngressMetrics metrics, BearerAuth auth, EventsService ev
                 replies);
     }
 
-    /** Registers every route, in order, and the error handlers. */
+    /**
+     * Registers every route, in order, and the error handlers. Each service adds its routes to the
+     * top-level routing itself rather than through {@code register(service)}, which would wrap them
+     * in a service route of its own: the routing a request walks stays the flat list it was before
+     * the ingress was cut into services.
+     */
     void routing(HttpRouting.Builder routing) {
         routing.addFilter(metrics::timeRequest);
-        routing.register(auth, events, interactive, webhooks, status, health);
+        for (HttpService service : List.<HttpService>of(auth, events, interactive, webhooks, status, health)) {
+            service.routing(routing);
+        }
         JsonResponses.handleErrors(routing);
     }
 

@@ -18,6 +18,8 @@ public final class PublishOptions {
     private static final PublishOptions DEFAULTS = builder().build();
 
     private final UUID id;
+    private final String eventId;
+    private final Instant createdAt;
     private final String key;
     private final String type;
     private final String source;
@@ -32,6 +34,8 @@ public final class PublishOptions {
 
     private PublishOptions(Builder b) {
         this.id = b.id;
+        this.eventId = b.eventId;
+        this.createdAt = b.createdAt;
         this.key = b.key;
         this.type = b.type;
         this.source = b.source;
@@ -58,6 +62,10 @@ public final class PublishOptions {
 
     /** The task id to use, or null for a new UUIDv7. */
     public UUID id() { return id; }
+    /** The CloudEvents id as the sender gave it, or null for the task id's text. */
+    public String eventId() { return eventId; }
+    /** When the event happened (the CloudEvents time), or null for now (the publisher's clock). */
+    public Instant createdAt() { return createdAt; }
     /** The ordering key (Kafka record key), or null. */
     public String key() { return key; }
     /** The event type; defaults to the topic. */
@@ -80,6 +88,8 @@ public final class PublishOptions {
     /** Builds {@link PublishOptions}. */
     public static final class Builder {
         private UUID id;
+        private String eventId;
+        private Instant createdAt;
         private String key;
         private String type;
         private String source = "conveyor-publisher";
@@ -95,6 +105,8 @@ public final class PublishOptions {
         private Builder() {}
 
         public Builder id(UUID id) { this.id = id; return this; }
+        public Builder eventId(String eventId) { this.eventId = eventId; return this; }
+        public Builder createdAt(Instant createdAt) { this.createdAt = createdAt; return this; }
         public Builder key(String key) { this.key = key; return this; }
         public Builder type(String type) { this.type = type; return this; }
         public Builder source(String source) { this.source = Objects.requireNonNull(source, "source"); return this; }

@@ -104,20 +104,35 @@ public final class Publisher implements AutoCloseable {
      * @throws IllegalArgumentException for an invalid topic or options (nothing is sent)
      */
     public CompletableFuture<UUID> publish(String topic, byte[] payload, PublishOptions options) {
-        Task task = toTask(topic, payload, options);
-        Instant deliverAt = deliverAt(options);
-        ProducerRecord<byte[], byte[]> record = deliverAt == null ? codec.encode(task)
-                : DelayedRecords.encode(task, deliverAt, delayedTopic);
-        return send(task.id(), record);
+        return publish(toTask(topic, payload, options), deliverAt(options));
     }
 
     /** Publishes an already built task as is (its id, attempt and headers). */
     public CompletableFuture<UUID> publish(Task task) {
-        return send(task.id(), codec.encode(task));
+        return publish(task, null);
     }
 
-    /** The task {@link #publish} would send, for callers that need it before sending (the ingress). */
+    /**
+     * Publishes an already built task: on its topic, or when {@code deliverAt} is set, on
+     * {@code <prefix>delayed} for the scheduler to deliver then. Every task this module enqueues
+     * (the Java API and the HTTP ingress alike) goes through here.
+     *
+     * @return the task id once Kafka acknowledged the record; otherwise fails with a {@link PublishException}
+     */
+    public CompletableFuture<UUID> publish(Task task, Instant deliverAt) {
+        return send(task.id(), deliverAt == null ? codec.encode(task) : DelayedRecords.encode(task, deliverAt, delayedTopic));
+    }
+
+    /** The task {@link #publish} would send, for callers that need it before sending. */
     public Task toTask(String topic, byte[] payload, PublishOptions options) {
+        return draft(topic, payload, options).build();
+    }
+
+    /**
+     * The builder behind {@link #toTask}, for a caller that adds what only it knows before building
+     * (the ingress: an interactive request's reply topic and deadline).
+     */
+    public Task.Builder draft(String topic, byte[] payload, PublishOptions options) {
         Objects.requireNonNull(options, "options");
         Task.Builder b = Task.builder()
                 .topic(topic)
@@ -127,15 +142,18 @@ public final class Publisher implements AutoCloseable {
                 .key(options.key())
                 .payload(payload)
                 .contentType(options.contentType())
-                .createdAt(clock.instant())
+                .createdAt(options.createdAt() != null ? options.createdAt() : clock.instant())
                 .callbackUrl(options.callbackUrl())
                 .traceId(options.traceId())
                 .idempotencyKey(options.idempotencyKey());
         if (options.id() != null) {
             b.id(options.id());
         }
+        if (options.eventId() != null) {
+            b.eventId(options.eventId());
+        }
         options.headers().forEach(b::header);
-        return b.build();
+        return b;
     }
 
     /** When a scheduled publish is due, or null for now. */

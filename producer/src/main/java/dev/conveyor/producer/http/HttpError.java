@@ -6,7 +6,7 @@ import java.util.UUID;
 /**
  * A request that cannot be served, with the HTTP status and the {@code {"error","detail"}} body
  * the client receives. Thrown by handlers; turned into a response in one place
- * ({@link IngressServer}'s error handler).
+ * ({@link JsonResponses#handleErrors}).
  */
 public final class HttpError extends RuntimeException {
 

@@ -1,0 +1,73 @@
+package dev.conveyor.producer.http;
+
+import dev.conveyor.producer.Publisher;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpService;
+import java.util.List;
+
+/**
+ * The ingress's services, wired from its parts, and the order their routes are registered in:
+ * request timing first, then authentication (before every {@code /v1} route), the three ways
+ * events come in, the status API, health; errors become JSON last. Closing it closes what the
+ * services opened themselves (the replies consumer, the stats admin client).
+ *
+ * @param metrics the ingress's meters (the request timer is a routing filter)
+ * @param auth bearer tokens on {@code /v1/*}
+ * @param events {@code POST /v1/events/{topic}}
+ * @param interactive {@code POST /v1/interactive/{topic}}
+ * @param webhooks {@code POST /v1/webhooks/{source}}, and the sources' set-up steps
+ * @param status the status API and the dashboard
+ * @param health health and metrics endpoints
+ * @param replies the interactive answers' listener
+ */
+record IngressServices(IngressMetrics metrics, BearerAuth auth, EventsService events, InteractiveService interactive,
+        WebhooksService webhooks, StatusService status, HealthService health, ReplyListener replies)
+        implements AutoCloseable {
+
+    /** Wires the services of an ingress; starts the replies listener. */
+    static IngressServices wire(IngressParts parts) {
+        IngressConfig config = parts.config();
+        IngressMetrics metrics = new IngressMetrics(parts.meters());
+        Publisher publisher = new Publisher(parts.producer(), config.topicPrefix(), parts.clock());
+        TaskEnqueuer enqueuer = new TaskEnqueuer(publisher, new IdempotencyKeys(parts.database().dsl()), metrics,
+                parts.clock());
+        EventIntake intake = new EventIntake(config, new RequestLimits(config.maxBody(), config.maxInFlight()),
+                publisher, enqueuer, parts.clock());
+        TasksApi tasks = new TasksApi(parts.database().dsl(), parts.store(),
+                task -> enqueuer.produce(task, null, TaskEnqueuer.MAY_BE_ENQUEUED_RETRY), parts.clock());
+        StatsApi stats = new StatsApi(parts.database().dsl(), config, parts.clock());
+        ReplyListener replies;
+        try {
+            replies = new ReplyListener(config.bootstrap(), config.kafkaClient(), config.repliesTopic(), config.node(),
+                    config.maxPendingInteractive());
+        } catch (RuntimeException e) {
+            stats.close();
+            throw e;
+        }
+        return new IngressServices(metrics, new BearerAuth(config.tokens()), new EventsService(intake),
+                new InteractiveService(intake, replies), new WebhooksService(intake),
+                new StatusService(parts.database().dsl(), tasks, stats),
+                new HealthService(parts.database().dsl(), parts.producer(), config.repliesTopic(), parts.prometheus()),
+                replies);
+    }
+
+    /**
+     * Registers every route, in order, and the error handlers. Each service adds its routes to the
+     * top-level routing itself rather than through {@code register(service)}, which would wrap them
+     * in a service route of its own: the routing a request walks stays the flat list it was before
+     * the ingress was cut into services.
+     */
+    void routing(HttpRouting.Builder routing) {
+        routing.addFilter(metrics::timeRequest);
+        for (HttpService service : List.<HttpService>of(auth, events, interactive, webhooks, status, health)) {
+            service.routing(routing);
+        }
+        JsonResponses.handleErrors(routing);
+    }
+
+    @Override
+    public void close() {
+        replies.close();
+        status.close();
+    }
+}

@@ -43,11 +43,17 @@ final class Dispatcher implements Settlements.Sink {
         Map<UUID, TaskState> load(Collection<UUID> ids);
     }
 
+    /** Starts a routed execution (the {@link ExecutionStarter}). */
+    @FunctionalInterface
+    interface Starter {
+        void start(Polled p, Execution execution);
+    }
+
     /**
      * @param deadLetters where records that cannot run go (a completer)
      * @param inFlight records between poll and commit, this worker's count
      */
-    record Parts(Router router, HoldQueue holds, WriteAheadGate gate, ExecutionStarter starter,
+    record Parts(Router router, HoldQueue holds, WriteAheadGate gate, Starter starter,
             Consumer<WriterEvent> deadLetters, States states, OffsetLedger ledger, AtomicInteger inFlight,
             WorkerMetrics metrics, Clock clock, RunState state) {}
 

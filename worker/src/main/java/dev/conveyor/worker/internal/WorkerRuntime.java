@@ -164,7 +164,7 @@ public final class WorkerRuntime implements AutoCloseable {
         OffsetLedger ledger = new OffsetLedger();
         StateReader states = new StateReader(dsl.configuration().connectionProvider());
         Dispatcher dispatcher = new Dispatcher(new Dispatcher.Parts(router, holds, gate,
-                new ExecutionStarter(gate, executions, executor), completers::submit, states::load, ledger, inFlight,
+                new ExecutionStarter(gate, executions, executor)::start, completers::submit, states::load, ledger, inFlight,
                 metrics, clock, state));
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(config));
         return new GroupConsumption(new GroupConsumption.Parts(consumer, topics, dispatcher, ledger, holds, gate,

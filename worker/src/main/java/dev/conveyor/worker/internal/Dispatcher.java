@@ -108,8 +108,8 @@ final class Dispatcher implements Settlements.Sink {
                 return;
             }
             case FOLLOWS -> {
-                log.debug("Task {} attempt {} ({}) is in flight in this worker; this copy waits for it", task.id(),
-                        task.attempt(), p.where());
+                log.debug("Task {} attempt {} ({}-{}@{}) is in flight in this worker; this copy waits for it",
+                        task.id(), task.attempt(), p.record().topic(), p.record().partition(), p.offset());
                 return;
             }
             case CLAIMED -> { }

@@ -50,20 +50,7 @@ public final class WorkerRuntime implements AutoCloseable {
     public WorkerRuntime(WorkerConfig config, Extensions extensions, DSLContext dsl, StatusStore store,
             MeterRegistry meters, Clock clock) {
         this.config = config;
-        Map<String, Route> routes = new LinkedHashMap<>();
-        var bulkheads = io.github.resilience4j.bulkhead.BulkheadRegistry.ofDefaults();
-        var limiters = io.github.resilience4j.ratelimiter.RateLimiterRegistry.ofDefaults();
-        var breakers = io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry.ofDefaults();
-        for (String topic : extensions.topics()) {
-            Extension ext = extensions.forTopic(topic).orElseThrow();
-            routes.put(topic, Route.resolve(topic, ext, config, bulkheads, limiters, breakers));
-        }
-        // Guard states as meters: resilience4j_circuitbreaker_state{name=<topic>,state=...}, calls, rate limiter permits.
-        io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers)
-                .bindTo(meters);
-        io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetrics.ofRateLimiterRegistry(limiters)
-                .bindTo(meters);
-        io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads).bindTo(meters);
+        Map<String, Route> routes = routes(config, extensions, meters);
         Set<String> topics = new HashSet<>(routes.keySet());
         topics.addAll(config.subscribe());
         if (topics.isEmpty()) {
@@ -141,6 +128,25 @@ public final class WorkerRuntime implements AutoCloseable {
         executions.shutdownNow();
         producer.close(Duration.ofSeconds(10));
         log.info("Worker stopped: group={} node={}", config.group(), config.node());
+    }
+
+    /** The route of every extension topic, with its guards registered as meters. */
+    private static Map<String, Route> routes(WorkerConfig config, Extensions extensions, MeterRegistry meters) {
+        Map<String, Route> routes = new LinkedHashMap<>();
+        var bulkheads = io.github.resilience4j.bulkhead.BulkheadRegistry.ofDefaults();
+        var limiters = io.github.resilience4j.ratelimiter.RateLimiterRegistry.ofDefaults();
+        var breakers = io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry.ofDefaults();
+        for (String topic : extensions.topics()) {
+            Extension ext = extensions.forTopic(topic).orElseThrow();
+            routes.put(topic, Route.resolve(topic, ext, config, bulkheads, limiters, breakers));
+        }
+        // Guard states as meters: resilience4j_circuitbreaker_state{name=<topic>,state=...}, calls, rate limiter permits.
+        io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers)
+                .bindTo(meters);
+        io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetrics.ofRateLimiterRegistry(limiters)
+                .bindTo(meters);
+        io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads).bindTo(meters);
+        return routes;
     }
 
     /** The completers: status batches, side records, {@code running} marks and {@code onFinish} hooks. */

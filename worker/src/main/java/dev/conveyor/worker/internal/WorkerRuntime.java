@@ -15,13 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -32,8 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Wires one worker pool: consumer thread, status writer thread, virtual threads for executions,
- * the producer for dead letters, replies and traces, and the extension config refresher.
+ * Wires one worker pool: the consumption (consumer thread: poll, hold, gate, dispatch), virtual
+ * threads for executions (guard, invoke, normalize, hand off), the completers (status batches and
+ * the side records that depend on them), the producer for dead letters, replies and traces, and
+ * the extension config refresher.
  */
 public final class WorkerRuntime implements AutoCloseable {
 
@@ -43,8 +41,8 @@ public final class WorkerRuntime implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final ExecutorService executions;
     private final ScheduledExecutorService refresher;
-    private final StatusWriters writers;
-    private final PollLoop pollLoop;
+    private final Completers completers;
+    private final TaskConsumption consumption;
     private final Thread pollThread;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final WorkerMetrics metrics;
@@ -52,20 +50,7 @@ public final class WorkerRuntime implements AutoCloseable {
     public WorkerRuntime(WorkerConfig config, Extensions extensions, DSLContext dsl, StatusStore store,
             MeterRegistry meters, Clock clock) {
         this.config = config;
-        Map<String, Route> routes = new LinkedHashMap<>();
-        var bulkheads = io.github.resilience4j.bulkhead.BulkheadRegistry.ofDefaults();
-        var limiters = io.github.resilience4j.ratelimiter.RateLimiterRegistry.ofDefaults();
-        var breakers = io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry.ofDefaults();
-        for (String topic : extensions.topics()) {
-            Extension ext = extensions.forTopic(topic).orElseThrow();
-            routes.put(topic, Route.resolve(topic, ext, config, bulkheads, limiters, breakers));
-        }
-        // Guard states as meters: resilience4j_circuitbreaker_state{name=<topic>,state=...}, calls, rate limiter permits.
-        io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers)
-                .bindTo(meters);
-        io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetrics.ofRateLimiterRegistry(limiters)
-                .bindTo(meters);
-        io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads).bindTo(meters);
+        Map<String, Route> routes = routes(config, extensions, meters);
         Set<String> topics = new HashSet<>(routes.keySet());
         topics.addAll(config.subscribe());
         if (topics.isEmpty()) {
@@ -81,14 +66,9 @@ public final class WorkerRuntime implements AutoCloseable {
         this.metrics = new WorkerMetrics(meters, inFlight::get);
         this.producer = new KafkaProducer<>(producerProperties(config));
         this.executions = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("conveyor-exec-", 0).factory());
-        LinkedBlockingQueue<WriterEvent> durable = new LinkedBlockingQueue<>();
-        this.writers = new StatusWriters(config.statusWriters(), i -> new StatusWriter(store, producer, durable, executions, metrics, clock, config.dlqTopic(), config.traceTopic(), config.node(),
-                config.statusBatchSize(), config.runningMarkAfter()));
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(config));
-        this.pollLoop = new PollLoop(consumer, topics, routes, new TaskRecordCodec(clock),
-                new StateReader(dsl.configuration().connectionProvider()), configs, writers,
-                executions, new Semaphore(config.concurrency()), durable, inFlight, metrics, clock,
-                config.maxInFlight(), writeAhead(config), config.shutdownGrace());
+        Settlements settled = new Settlements();
+        this.completers = completers(config, store, settled, clock);
+        this.consumption = consumption(config, topics, new Router(routes, configs), dsl, settled, clock);
 
         this.refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name(
                 "conveyor-config-refresh").factory());
@@ -101,8 +81,8 @@ public final class WorkerRuntime implements AutoCloseable {
             }
         }, refreshMs, refreshMs, TimeUnit.MILLISECONDS);
 
-        writers.start();
-        this.pollThread = Thread.ofPlatform().name("conveyor-poll-" + config.group()).start(pollLoop);
+        completers.start();
+        this.pollThread = Thread.ofPlatform().name("conveyor-poll-" + config.group()).start(consumption);
         log.info("Worker started: group={} node={} concurrency={} max-in-flight={} topics={} routes=[{}]",
                 config.group(), config.node(), config.concurrency(), config.maxInFlight(), topics,
                 String.join(", ", routes.values().stream().map(Route::describe).toList()));
@@ -119,7 +99,7 @@ public final class WorkerRuntime implements AutoCloseable {
 
     /** Waits until the consumer got its first partitions; false on timeout. */
     public boolean awaitAssignment(Duration timeout) throws InterruptedException {
-        return pollLoop.awaitAssignment(timeout);
+        return consumption.awaitAssignment(timeout);
     }
 
     /**
@@ -127,10 +107,10 @@ public final class WorkerRuntime implements AutoCloseable {
      * interrupted. Everything not committed is delivered again to the next worker of the group.
      */
     public void abort() {
-        pollLoop.abort();
+        consumption.abort();
         executions.shutdownNow();
         join(pollThread, Duration.ofSeconds(10));
-        writers.abort();
+        completers.abort();
         refresher.shutdownNow();
         producer.close(Duration.ZERO);
     }
@@ -141,13 +121,61 @@ public final class WorkerRuntime implements AutoCloseable {
      */
     @Override
     public void close() {
-        pollLoop.stop();
+        consumption.stop();
         join(pollThread, config.shutdownGrace().plusSeconds(15));
-        writers.stop(Duration.ofSeconds(30));
+        completers.stop(Duration.ofSeconds(30));
         refresher.shutdownNow();
         executions.shutdownNow();
         producer.close(Duration.ofSeconds(10));
         log.info("Worker stopped: group={} node={}", config.group(), config.node());
+    }
+
+    /** The route of every extension topic, with its guards registered as meters. */
+    private static Map<String, Route> routes(WorkerConfig config, Extensions extensions, MeterRegistry meters) {
+        Map<String, Route> routes = new LinkedHashMap<>();
+        var bulkheads = io.github.resilience4j.bulkhead.BulkheadRegistry.ofDefaults();
+        var limiters = io.github.resilience4j.ratelimiter.RateLimiterRegistry.ofDefaults();
+        var breakers = io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry.ofDefaults();
+        for (String topic : extensions.topics()) {
+            Extension ext = extensions.forTopic(topic).orElseThrow();
+            routes.put(topic, Route.resolve(topic, ext, config, bulkheads, limiters, breakers));
+        }
+        // Guard states as meters: resilience4j_circuitbreaker_state{name=<topic>,state=...}, calls, rate limiter permits.
+        io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers)
+                .bindTo(meters);
+        io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetrics.ofRateLimiterRegistry(limiters)
+                .bindTo(meters);
+        io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads).bindTo(meters);
+        return routes;
+    }
+
+    /** The completers: status batches, side records, {@code running} marks and {@code onFinish} hooks. */
+    private Completers completers(WorkerConfig config, StatusStore store, Settlements settled, Clock clock) {
+        Completer.Parts parts = new Completer.Parts(store, producer, new DeadLetterer(config.dlqTopic(), metrics, clock),
+                new TransitionTracer(producer, config.traceTopic(), config.node()), new FinishHooks(executions),
+                settled, metrics, clock);
+        return new Completers(config.statusWriters(),
+                i -> new Completer(parts, config.statusBatchSize(), config.runningMarkAfter()),
+                new InteractiveReplier(producer));
+    }
+
+    /** The consumer-group side: poll, hold, gate, dispatch and the executor behind them. */
+    private TaskConsumption consumption(WorkerConfig config, Set<String> topics, Router router, DSLContext dsl,
+            Settlements settled, Clock clock) {
+        RunState state = new RunState();
+        WriteAheadGate gate = new WriteAheadGate(writeAhead(config), completers);
+        TaskExecutor executor = new TaskExecutor(new TaskExecutor.Parts(new Guard(config.concurrency()), completers,
+                settled, gate, metrics, clock, state));
+        HoldQueue holds = new HoldQueue(clock, System::nanoTime);
+        OffsetLedger ledger = new OffsetLedger();
+        StateReader states = new StateReader(dsl.configuration().connectionProvider());
+        Dispatcher dispatcher = new Dispatcher(new Dispatcher.Parts(router, holds, gate,
+                new ExecutionStarter(gate, executions, executor)::start, completers::submit, states::load, ledger, inFlight,
+                metrics, clock, state));
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(config));
+        return new GroupConsumption(new GroupConsumption.Parts(consumer, topics, dispatcher, ledger, holds, gate,
+                settled, new PollDecoder(new TaskRecordCodec(clock), executions), states, metrics, inFlight, state),
+                config.maxInFlight(), config.shutdownGrace());
     }
 
     private static void join(Thread thread, Duration timeout) {

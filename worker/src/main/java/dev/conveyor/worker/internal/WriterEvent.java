@@ -4,7 +4,7 @@ import dev.conveyor.store.StatusChange;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
-/** What the status writer is asked to make durable. */
+/** What a completer is asked to make durable; handed back to the poll thread once it is. */
 sealed interface WriterEvent {
 
     TopicPartition partition();
@@ -12,15 +12,19 @@ sealed interface WriterEvent {
     long offset();
 
     /** An execution finished; record its outcome. */
-    record Finished(Execution execution) implements WriterEvent {
+    record Finished(Execution.Ended outcome) implements WriterEvent {
         @Override
         public TopicPartition partition() {
-            return execution.partition;
+            return outcome.execution().partition();
         }
 
         @Override
         public long offset() {
-            return execution.offset;
+            return outcome.execution().offset();
+        }
+
+        Execution execution() {
+            return outcome.execution();
         }
     }
 

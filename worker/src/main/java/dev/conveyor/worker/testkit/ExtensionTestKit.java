@@ -10,6 +10,7 @@ import dev.conveyor.schema.kafka.Decoded;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
 import dev.conveyor.worker.WorkerConfig;
 import dev.conveyor.worker.internal.Invoker;
+import dev.conveyor.worker.internal.Normalizer;
 import dev.conveyor.worker.internal.Route;
 import dev.conveyor.worker.spi.Extension;
 import java.util.Arrays;
@@ -22,8 +23,9 @@ import org.apache.kafka.common.record.TimestampType;
 /**
  * Runs an extension on a task the way the worker does, without a broker or a database: the task
  * is round-tripped through the real Kafka record codec (so encoding mistakes show up here), the
- * extension runs under its resolved timeout on a virtual thread, exceptions become outcomes, and
- * the status the worker would write is computed by the same function the worker uses.
+ * extension runs under its resolved timeout, exceptions become outcomes, and the status the worker
+ * would write is computed by the worker's own invoke and normalize steps ({@link Invoker},
+ * {@link Normalizer}), which know nothing of the store or of Kafka.
  *
  * <pre>{@code
  * ExtensionTestKit kit = ExtensionTestKit.of(new ShipOrder());
@@ -88,7 +90,7 @@ public final class ExtensionTestKit {
         } catch (Invoker.Abandoned e) {
             throw new IllegalStateException("interrupted while the extension ran", e);
         }
-        NextStatus next = NextStatus.of(invocation.outcome(), delivered.attempt(), reschedulesBefore, route.retry(), 0.5);
+        NextStatus next = Normalizer.next(route, delivered, reschedulesBefore, invocation, 0.5);
         return new TestRun(delivered, invocation.outcome(), invocation.answer(), next,
                 route.kind() == Route.Kind.INTERACTIVE ? invocation.interactiveReply() : null);
     }

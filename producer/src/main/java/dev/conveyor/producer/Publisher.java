@@ -1,5 +1,6 @@
 package dev.conveyor.producer;
 
+import dev.conveyor.schema.kafka.ConveyorTopics;
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.kafka.DelayedRecords;
 import dev.conveyor.schema.kafka.KafkaClients;
@@ -60,14 +61,14 @@ public final class Publisher implements AutoCloseable {
     private Publisher(Producer<byte[], byte[]> producer, boolean owns, String topicPrefix, Clock clock) {
         this.producer = Objects.requireNonNull(producer, "producer");
         this.ownsProducer = owns;
-        this.delayedTopic = Objects.requireNonNull(topicPrefix, "topicPrefix") + "delayed";
+        this.delayedTopic = new ConveyorTopics(topicPrefix).delayed();
         this.clock = Objects.requireNonNull(clock, "clock");
         this.codec = new TaskRecordCodec(clock);
     }
 
     /** A publisher with its own producer, internal topic prefix {@code conveyor.}. */
     public static Publisher connect(String bootstrap) {
-        return connect(bootstrap, "conveyor.", Map.of());
+        return connect(bootstrap, ConveyorTopics.DEFAULT_PREFIX, Map.of());
     }
 
     /** A publisher with its own producer; {@code kafkaClient} entries override Conveyor's producer settings. */

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import org.apache.kafka.clients.producer.Producer;
 import org.jooq.DSLContext;
 
 /**
@@ -33,8 +34,13 @@ public final class Worker implements AutoCloseable {
      * @param extensions the extensions to run
      * @param meters where the worker's metrics go
      * @param clock time source for statuses and countdowns
+     * @param store the process's status store; null: the worker makes one over {@code dsl}
+     * @param producer the process's Kafka producer for side records (dead letters, traces, replies),
+     *                 which the worker does not close; null: the worker makes its own, creates the
+     *                 internal topics when missing, and closes the producer when it stops
      */
-    public record Collaborators(DSLContext dsl, Extensions extensions, MeterRegistry meters, Clock clock) {
+    public record Collaborators(DSLContext dsl, Extensions extensions, MeterRegistry meters, Clock clock,
+                                StatusStore store, Producer<byte[], byte[]> producer) {
         public Collaborators {
             Objects.requireNonNull(dsl, "dsl");
             Objects.requireNonNull(extensions, "extensions");
@@ -42,9 +48,23 @@ public final class Worker implements AutoCloseable {
             Objects.requireNonNull(clock, "clock");
         }
 
+        /** A worker that makes its own store and Kafka producer. */
+        public Collaborators(DSLContext dsl, Extensions extensions, MeterRegistry meters, Clock clock) {
+            this(dsl, extensions, meters, clock, null, null);
+        }
+
         /** With a private meter registry and the system clock. */
         public Collaborators(DSLContext dsl, Extensions extensions) {
             this(dsl, extensions, new SimpleMeterRegistry(), Clock.systemUTC());
+        }
+
+        /**
+         * The same, sharing the process's status store and Kafka producer (a composition root that
+         * made them has also created the internal topics).
+         */
+        public Collaborators sharing(StatusStore sharedStore, Producer<byte[], byte[]> sharedProducer) {
+            return new Collaborators(dsl, extensions, meters, clock, Objects.requireNonNull(sharedStore, "store"),
+                    Objects.requireNonNull(sharedProducer, "producer"));
         }
     }
 
@@ -61,9 +81,10 @@ public final class Worker implements AutoCloseable {
      * @throws IllegalStateException when the extensions or topics are invalid or Kafka is unreachable
      */
     public static Worker start(WorkerConfig config, Collaborators collaborators) {
-        StatusStore store = new JooqStatusStore(collaborators.dsl(), config.node(), config.outbound());
-        return new Worker(new WorkerRuntime(config, collaborators.extensions(), collaborators.dsl(), store,
-                collaborators.meters(), collaborators.clock()));
+        Collaborators c = collaborators.store() != null ? collaborators : new Collaborators(collaborators.dsl(),
+                collaborators.extensions(), collaborators.meters(), collaborators.clock(),
+                new JooqStatusStore(collaborators.dsl(), config.node(), config.outbound()), collaborators.producer());
+        return new Worker(new WorkerRuntime(config, c));
     }
 
     /** Waits until the worker has partitions assigned; false on timeout. */

@@ -1,5 +1,6 @@
 package dev.conveyor.worker;
 
+import dev.conveyor.schema.kafka.ConveyorTopics;
 import dev.conveyor.schema.RetryPolicy;
 import dev.conveyor.worker.spi.Ordering;
 import java.time.Duration;
@@ -65,7 +66,7 @@ public record WorkerConfig(
         dev.conveyor.worker.outbound.OutboundSettings outbound) {
 
     public static final String DEFAULT_GROUP = "conveyor-workers";
-    public static final String DEFAULT_TOPIC_PREFIX = "conveyor.";
+    public static final String DEFAULT_TOPIC_PREFIX = ConveyorTopics.DEFAULT_PREFIX;
     public static final int DEFAULT_CONCURRENCY = 64;
     public static final int DEFAULT_MAX_IN_FLIGHT = 16_384;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
@@ -147,24 +148,29 @@ public record WorkerConfig(
         return host + "-" + ProcessHandle.current().pid();
     }
 
+    /** The internal topics' names, from {@code topic-prefix}. */
+    public ConveyorTopics internalTopics() {
+        return new ConveyorTopics(topicPrefix);
+    }
+
     /** Topic of dead letters: {@code <prefix>dlq}. */
     public String dlqTopic() {
-        return topicPrefix + "dlq";
+        return internalTopics().dlq();
     }
 
     /** Topic of trace records: {@code <prefix>trace}. */
     public String traceTopic() {
-        return topicPrefix + "trace";
+        return internalTopics().trace();
     }
 
     /** Topic of interactive replies: {@code <prefix>replies}. */
     public String repliesTopic() {
-        return topicPrefix + "replies";
+        return internalTopics().replies();
     }
 
     /** Topic the ingress publishes future-dated events to: {@code <prefix>delayed}. */
     public String delayedTopic() {
-        return topicPrefix + "delayed";
+        return internalTopics().delayed();
     }
 
     private static void requireText(String value, String key) {

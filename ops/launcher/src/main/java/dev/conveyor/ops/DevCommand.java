@@ -14,20 +14,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -98,7 +92,7 @@ final class DevCommand implements Callable<Integer> {
             Extensions extensions = node.extensions(extensionsDir);
             Set<String> topics = new LinkedHashSet<>(c.topics());
             topics.addAll(extensions.topics());
-            createTopics(broker.bootstrap(), topics, c);
+            node.ensureTopics(c, topics, Optional.of(4)); // once, for every role of the process
             node.worker(c);
             node.scheduler(c, demoSchedules(c, topics));
             boolean demoWebhook = !c.hasWebhooks() && topics.contains("orders");
@@ -128,30 +122,6 @@ final class DevCommand implements Callable<Integer> {
             return List.of();
         }
         return List.of(ScheduleDefinition.every("demo-report", Duration.ofMinutes(1), "reports", "{\"kind\":\"demo\"}"));
-    }
-
-    private static void createTopics(String bootstrap, Set<String> topics, ConveyorConfig c) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        try (Admin admin = Admin.create(props)) {
-            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = new ArrayList<>();
-            for (String t : topics) {
-                if (!existing.contains(t)) {
-                    missing.add(new NewTopic(t, Optional.of(4), Optional.empty()));
-                }
-            }
-            for (String internal : List.of("replies", "delayed", "dlq", "trace")) {
-                if (!existing.contains(c.topicPrefix() + internal)) {
-                    missing.add(new NewTopic(c.topicPrefix() + internal, Optional.of(1), Optional.empty()));
-                }
-            }
-            if (!missing.isEmpty()) {
-                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot create topics on the embedded broker: " + e.getMessage(), e);
-        }
     }
 
     /** The demo webhook source's secret (dev mode only; printed, so not a secret). */

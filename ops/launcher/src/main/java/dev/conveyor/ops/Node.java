@@ -1,7 +1,15 @@
 package dev.conveyor.ops;
 
 import dev.conveyor.ops.config.ConveyorConfig;
+import dev.conveyor.producer.http.IngressConfig;
+import dev.conveyor.producer.http.IngressParts;
+import dev.conveyor.producer.http.IngressProducer;
 import dev.conveyor.producer.http.IngressServer;
+import dev.conveyor.schema.kafka.ConveyorTopics;
+import dev.conveyor.schema.kafka.KafkaClients;
+import dev.conveyor.store.JooqStatusStore;
+import dev.conveyor.store.StatusStore;
+import dev.conveyor.store.db.DbConfig;
 import dev.conveyor.store.db.Database;
 import dev.conveyor.worker.Extensions;
 import dev.conveyor.worker.Worker;
@@ -19,15 +27,23 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The composition root of a Conveyor process: starts the roles asked for with plain
- * constructors, in dependency order, and stops them in reverse order. One database pool and one
- * meter registry per process.
+ * The composition root of a Conveyor process: builds what the roles share once (the database
+ * pool, the status store, the internal topics' names and their creation, the Kafka producers, the
+ * clock and the meter registry), hands each role a record of collaborators, starts the roles in
+ * dependency order and stops them in reverse order.
+ *
+ * <p>Kafka producers: the worker and the scheduler share one, with Conveyor's producer settings;
+ * the ingress has its own, tuned for requests that each wait for their acknowledgement
+ * ({@link IngressProducer}). Consumers belong to their role (each has its own group).
  */
 public final class Node implements AutoCloseable {
 
@@ -38,6 +54,9 @@ public final class Node implements AutoCloseable {
     private final Metrics metrics = own(new Metrics());
     private final MeterRegistry meters = metrics.registry();
     private Database database;
+    private StatusStore store;
+    private Producer<byte[], byte[]> producer;
+    private boolean topicsEnsured;
     private Extensions extensions;
     private IngressServer ingress;
     private volatile boolean closed;
@@ -55,7 +74,7 @@ public final class Node implements AutoCloseable {
      * Waits (with backoff, for as long as it takes) until PostgreSQL and, when {@code kafka}, the Kafka
      * bootstrap servers answer. False when the process is stopped meanwhile.
      */
-    public boolean awaitDependencies(ConveyorConfig config, dev.conveyor.store.db.DbConfig db, boolean kafka) {
+    public boolean awaitDependencies(ConveyorConfig config, DbConfig db, boolean kafka) {
         return dependencies.postgres(db) && (!kafka || dependencies.kafka(config.bootstrap(), config.kafkaClient()));
     }
 
@@ -70,10 +89,35 @@ public final class Node implements AutoCloseable {
         return waiting != null ? "waiting for " + waiting : starting;
     }
 
-    public Database database(ConveyorConfig config, dev.conveyor.store.db.DbConfig db) {
+    /** Opens the process's pool (migrating the schema) and its status store. */
+    public Database database(ConveyorConfig config, DbConfig db) {
         database = own(Database.openAndMigrate(db, "conveyor"));
         metrics.bind(database);
+        store = new JooqStatusStore(database.dsl(), config.node(), config.outbound());
         return database;
+    }
+
+    /**
+     * Creates the internal topics when missing, once per process, and {@code taskTopics} with
+     * {@code partitions} (dev mode creates its topics up front).
+     */
+    public void ensureTopics(ConveyorConfig config, Set<String> taskTopics, Optional<Integer> partitions) {
+        new ConveyorTopics(config.topicPrefix()).ensure(config.bootstrap(), config.kafkaClient(), taskTopics,
+                partitions);
+        topicsEnsured = true;
+    }
+
+    /** The producer the worker and the scheduler share; made (after the internal topics) on first use. */
+    private Producer<byte[], byte[]> sharedProducer(ConveyorConfig config) {
+        if (producer == null) {
+            if (!topicsEnsured) {
+                ensureTopics(config, Set.of(), Optional.empty());
+            }
+            // Owned before the roles that use it, so it closes after them.
+            producer = own(new KafkaProducer<>(KafkaClients.producer(config.bootstrap(), config.node() + "-producer",
+                    config.kafkaClient())));
+        }
+        return producer;
     }
 
     /** Extensions on the classpath plus every jar in {@code dir} (if it exists), with the bundled examples. */
@@ -116,11 +160,13 @@ public final class Node implements AutoCloseable {
 
     public Worker worker(ConveyorConfig config) {
         log.info("Worker config: {}", config.worker());
-        return own(Worker.start(config.worker(), new Worker.Collaborators(database.dsl(), extensions, meters, clock)));
+        return own(Worker.start(config.worker(), new Worker.Collaborators(database.dsl(), extensions, meters, clock)
+                .sharing(store, sharedProducer(config))));
     }
 
     public Scheduler scheduler(ConveyorConfig config, List<ScheduleDefinition> extra) {
-        return own(Scheduler.start(config.scheduler(extra), new Scheduler.Collaborators(database, clock, meters)));
+        return own(Scheduler.start(config.scheduler(extra), new Scheduler.Collaborators(database, clock, meters)
+                .sharing(store, sharedProducer(config))));
     }
 
     public IngressServer ingress(ConveyorConfig config, Set<String> extraTopics) {
@@ -129,8 +175,13 @@ public final class Node implements AutoCloseable {
 
     public IngressServer ingress(ConveyorConfig config, Set<String> extraTopics,
             java.util.Map<String, dev.conveyor.producer.webhooks.WebhookSource> extraWebhooks) {
-        ingress = own(IngressServer.start(config.ingress(extraTopics, extraWebhooks),
-                new IngressServer.Collaborators(database, clock, meters, metrics::scrape)));
+        if (!topicsEnsured) {
+            ensureTopics(config, Set.of(), Optional.empty());
+        }
+        IngressConfig settings = config.ingress(extraTopics, extraWebhooks);
+        Producer<byte[], byte[]> requests = own(IngressProducer.create(settings));
+        ingress = own(IngressServer.start(new IngressParts(settings, requests, database, store, clock, meters,
+                metrics::scrape)));
         return ingress;
     }
 

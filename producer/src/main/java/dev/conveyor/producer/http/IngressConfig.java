@@ -1,5 +1,6 @@
 package dev.conveyor.producer.http;
 
+import dev.conveyor.schema.kafka.ConveyorTopics;
 import dev.conveyor.producer.webhooks.WebhookSource;
 import java.time.Duration;
 import java.util.Map;
@@ -78,14 +79,19 @@ public record IngressConfig(String host, int port, long maxBody, Set<String> tok
         return new Builder(bootstrap);
     }
 
+    /** The internal topics' names, from {@code topic-prefix}. */
+    public ConveyorTopics internalTopics() {
+        return new ConveyorTopics(topicPrefix);
+    }
+
     /** The reply topic of interactive requests. */
     public String repliesTopic() {
-        return topicPrefix + "replies";
+        return internalTopics().replies();
     }
 
     /** The topic future-dated events go to. */
     public String delayedTopic() {
-        return topicPrefix + "delayed";
+        return internalTopics().delayed();
     }
 
     /** The interactive timeout of {@code topic}. */
@@ -102,7 +108,7 @@ public record IngressConfig(String host, int port, long maxBody, Set<String> tok
         private Set<String> tokens = Set.of();
         private Set<String> topics = Set.of();
         private Map<String, Object> kafkaClient = Map.of();
-        private String topicPrefix = "conveyor.";
+        private String topicPrefix = ConveyorTopics.DEFAULT_PREFIX;
         private String node = "ingress-" + ProcessHandle.current().pid();
         private Duration interactiveTimeout = Duration.ofSeconds(30);
         private Map<String, Duration> interactiveTimeouts = Map.of();

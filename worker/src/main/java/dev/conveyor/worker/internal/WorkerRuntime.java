@@ -4,6 +4,7 @@ import dev.conveyor.schema.kafka.KafkaClients;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
 import dev.conveyor.store.StatusStore;
 import dev.conveyor.worker.Extensions;
+import dev.conveyor.worker.Worker;
 import dev.conveyor.worker.WorkerConfig;
 import dev.conveyor.worker.spi.Extension;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,6 +14,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -23,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.jooq.DSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +41,8 @@ public final class WorkerRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkerRuntime.class);
 
     private final WorkerConfig config;
-    private final KafkaProducer<byte[], byte[]> producer;
+    private final Producer<byte[], byte[]> producer;
+    private final boolean ownsProducer;
     private final ExecutorService executions;
     private final ScheduledExecutorService refresher;
     private final Completers completers;
@@ -47,9 +51,17 @@ public final class WorkerRuntime implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final WorkerMetrics metrics;
 
-    public WorkerRuntime(WorkerConfig config, Extensions extensions, DSLContext dsl, StatusStore store,
-            MeterRegistry meters, Clock clock) {
+    /**
+     * @param c what the worker gets from its process; {@code c.store()} must be set ({@code Worker.start}
+     *          makes one when the process does not share its own)
+     */
+    public WorkerRuntime(WorkerConfig config, Worker.Collaborators c) {
         this.config = config;
+        Extensions extensions = c.extensions();
+        DSLContext dsl = c.dsl();
+        StatusStore store = Objects.requireNonNull(c.store(), "store");
+        MeterRegistry meters = c.meters();
+        Clock clock = c.clock();
         Map<String, Route> routes = routes(config, extensions, meters);
         Set<String> topics = new HashSet<>(routes.keySet());
         topics.addAll(config.subscribe());
@@ -57,14 +69,18 @@ public final class WorkerRuntime implements AutoCloseable {
             throw new IllegalStateException("the worker has no extensions and no topics to consume; add extensions "
                     + "(META-INF/services) or topics");
         }
-        InternalTopics.ensure(config.bootstrap(), config.kafkaClient(),
-                List.of(config.dlqTopic(), config.traceTopic(), config.repliesTopic(), config.delayedTopic()));
+        // Whoever makes the producer creates the internal topics: the composition root of a
+        // process that shares its producer has done it once for every role.
+        this.ownsProducer = c.producer() == null;
+        if (ownsProducer) {
+            config.internalTopics().ensure(config.bootstrap(), config.kafkaClient());
+        }
 
         ExtensionConfigCache configs = new ExtensionConfigCache(dsl);
         configs.seed(extensions.all());
 
         this.metrics = new WorkerMetrics(meters, inFlight::get);
-        this.producer = new KafkaProducer<>(producerProperties(config));
+        this.producer = ownsProducer ? new KafkaProducer<>(producerProperties(config)) : c.producer();
         this.executions = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("conveyor-exec-", 0).factory());
         Settlements settled = new Settlements();
         this.completers = completers(config, store, settled, clock);
@@ -112,7 +128,9 @@ public final class WorkerRuntime implements AutoCloseable {
         join(pollThread, Duration.ofSeconds(10));
         completers.abort();
         refresher.shutdownNow();
-        producer.close(Duration.ZERO);
+        if (ownsProducer) {
+            producer.close(Duration.ZERO);
+        }
     }
 
     /**
@@ -126,7 +144,11 @@ public final class WorkerRuntime implements AutoCloseable {
         completers.stop(Duration.ofSeconds(30));
         refresher.shutdownNow();
         executions.shutdownNow();
-        producer.close(Duration.ofSeconds(10));
+        if (ownsProducer) {
+            producer.close(Duration.ofSeconds(10));
+        } else {
+            producer.flush(); // the side records of the last outcomes; the process closes the producer
+        }
         log.info("Worker stopped: group={} node={}", config.group(), config.node());
     }
 

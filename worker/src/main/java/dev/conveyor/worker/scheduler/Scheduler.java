@@ -3,6 +3,7 @@ package dev.conveyor.worker.scheduler;
 import dev.conveyor.store.db.Database;
 import dev.conveyor.schema.kafka.KafkaClients;
 import dev.conveyor.store.JooqStatusStore;
+import dev.conveyor.store.StatusStore;
 import dev.conveyor.worker.internal.Retry;
 import dev.conveyor.worker.scheduler.internal.DelayedIntake;
 import dev.conveyor.worker.scheduler.internal.Deliveries;
@@ -19,6 +20,7 @@ import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,23 +54,42 @@ public final class Scheduler implements AutoCloseable {
      * @param database the process's one pool (one of its connections is held for LISTEN)
      * @param clock time source for due times and fires
      * @param meters where {@code conveyor.scheduler.*} meters go
+     * @param store the process's status store; null: the scheduler makes one over {@code database}
+     * @param producer the process's Kafka producer, which the scheduler does not close; null: the
+     *                 scheduler makes its own, creates the internal topics when missing, and closes it
      */
-    public record Collaborators(Database database, Clock clock, io.micrometer.core.instrument.MeterRegistry meters) {
+    public record Collaborators(Database database, Clock clock, io.micrometer.core.instrument.MeterRegistry meters,
+                                StatusStore store, Producer<byte[], byte[]> producer) {
         public Collaborators {
             Objects.requireNonNull(database, "database");
             Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(meters, "meters");
         }
 
+        /** A scheduler that makes its own Kafka producer. */
+        public Collaborators(Database database, Clock clock, io.micrometer.core.instrument.MeterRegistry meters) {
+            this(database, clock, meters, null, null);
+        }
+
         /** Without metrics (they go to a registry nobody reads). */
         public Collaborators(Database database, Clock clock) {
             this(database, clock, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        }
+
+        /**
+         * The same, sharing the process's status store and Kafka producer, which the scheduler does
+         * not close (a composition root that made them has also created the internal topics).
+         */
+        public Collaborators sharing(StatusStore sharedStore, Producer<byte[], byte[]> sharedProducer) {
+            return new Collaborators(database, clock, meters, Objects.requireNonNull(sharedStore, "store"),
+                    Objects.requireNonNull(sharedProducer, "producer"));
         }
     }
 
     private final SchedulerConfig config;
     private final Clock clock;
-    private final KafkaProducer<byte[], byte[]> producer;
+    private final Producer<byte[], byte[]> producer;
+    private final boolean ownsProducer;
     private final Deliveries deliveries;
     private final RecurringFires fires;
     private final DueListener listener;
@@ -109,9 +130,12 @@ public final class Scheduler implements AutoCloseable {
     private Scheduler(SchedulerConfig config, Collaborators c, Runnable afterProduce) {
         this.config = config;
         this.clock = c.clock();
-        dev.conveyor.worker.internal.InternalTopics.ensure(config.bootstrap(), config.kafkaClient(),
-                java.util.List.of(config.delayedTopic(), config.dlqTopic(), config.traceTopic()));
-        this.producer = new KafkaProducer<>(producerProperties(config));
+        // Whoever makes the producer creates the internal topics (see Worker.Collaborators).
+        this.ownsProducer = c.producer() == null;
+        if (ownsProducer) {
+            config.internalTopics().ensure(config.bootstrap(), config.kafkaClient());
+        }
+        this.producer = ownsProducer ? new KafkaProducer<>(producerProperties(config)) : c.producer();
         io.micrometer.core.instrument.Timer lateness = io.micrometer.core.instrument.Timer
                 .builder("conveyor.scheduler.lateness")
                 .description("How late deliveries reached Kafka: acknowledgement time minus due time")
@@ -127,7 +151,8 @@ public final class Scheduler implements AutoCloseable {
         this.fires = new RecurringFires(c.database().dsl(), producer);
         this.listener = new DueListener(c.database().dataSource(), c.database().config().schema());
         this.intake = new DelayedIntake(new KafkaConsumer<>(consumerProperties(config)), producer,
-                new JooqStatusStore(c.database().dsl(), config.node(), config.outbound()), clock, config.delayedTopic(),
+                c.store() != null ? c.store() : new JooqStatusStore(c.database().dsl(), config.node(), config.outbound()),
+                clock, config.delayedTopic(),
                 config.dlqTopic());
         this.outbox = new OutboxDelivery(c.database().dsl(), config.outbound(), clock, c.meters());
         this.outboxThread = Thread.ofPlatform().name("conveyor-outbox").unstarted(outbox);
@@ -295,7 +320,9 @@ public final class Scheduler implements AutoCloseable {
         join(outboxThread);
         outbox.release();
         listener.close();
-        producer.close(Duration.ofSeconds(10));
+        if (ownsProducer) {
+            producer.close(Duration.ofSeconds(10));
+        }
         log.info("Scheduler stopped: node={}", config.node());
     }
 

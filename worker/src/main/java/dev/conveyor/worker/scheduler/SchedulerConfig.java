@@ -1,5 +1,6 @@
 package dev.conveyor.worker.scheduler;
 
+import dev.conveyor.schema.kafka.ConveyorTopics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +66,7 @@ public record SchedulerConfig(String bootstrap, Map<String, Object> kafkaClient,
 
     /** Defaults against {@code bootstrap}: prefix {@code conveyor.}, no schedules. */
     public static SchedulerConfig defaults(String bootstrap) {
-        return new SchedulerConfig(bootstrap, Map.of(), "conveyor.", DEFAULT_GROUP,
+        return new SchedulerConfig(bootstrap, Map.of(), ConveyorTopics.DEFAULT_PREFIX, DEFAULT_GROUP,
                 dev.conveyor.worker.WorkerConfig.defaultNode(), 1000, Duration.ofSeconds(2), List.of());
     }
 
@@ -98,15 +99,20 @@ public record SchedulerConfig(String bootstrap, Map<String, Object> kafkaClient,
                 outbound);
     }
 
+    /** The internal topics' names, from {@code topic-prefix}. */
+    public ConveyorTopics internalTopics() {
+        return new ConveyorTopics(topicPrefix);
+    }
+
     public String delayedTopic() {
-        return topicPrefix + "delayed";
+        return internalTopics().delayed();
     }
 
     public String dlqTopic() {
-        return topicPrefix + "dlq";
+        return internalTopics().dlq();
     }
 
     public String traceTopic() {
-        return topicPrefix + "trace";
+        return internalTopics().trace();
     }
 }

@@ -1,5 +1,6 @@
 package dev.conveyor.ops.cli;
 
+import dev.conveyor.schema.kafka.ConveyorTopics;
 import dev.conveyor.ops.Main;
 import dev.conveyor.ops.config.ConfigException;
 import dev.conveyor.ops.config.ConveyorConfig;
@@ -146,7 +147,7 @@ public final class DlqCommand implements Runnable {
 
         /** Reads the DLQ of {@code config} with {@code filter}. */
         List<DeadLetter> read(ConveyorConfig config, Instant from, Predicate<DeadLetter> filter) {
-            String dlq = config.topicPrefix() + "dlq";
+            String dlq = new ConveyorTopics(config.topicPrefix()).dlq();
             Map<String, Object> overrides = new LinkedHashMap<>(config.kafkaClient());
             try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
                     KafkaClients.consumer(config.bootstrap(), null, "conveyor-dlq-cli", overrides))) {

@@ -196,7 +196,7 @@ public final class ConveyorConfig {
     }
 
     /** {@code worker.node}, the name every role writes into {@code task_transitions.node}. */
-    private String node() {
+    public String node() {
         return root.section("worker").text("node").orElseGet(WorkerConfig::defaultNode);
     }
 

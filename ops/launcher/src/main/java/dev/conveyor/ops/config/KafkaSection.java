@@ -12,7 +12,7 @@ import java.util.Map;
 record KafkaSection(String bootstrap, String topicPrefix, Map<String, Object> client) {
 
     static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
-    static final String DEFAULT_TOPIC_PREFIX = "conveyor.";
+    static final String DEFAULT_TOPIC_PREFIX = dev.conveyor.schema.kafka.ConveyorTopics.DEFAULT_PREFIX;
 
     KafkaSection {
         client = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(client)); // file order, for the log

@@ -43,6 +43,7 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import org.openqa.selenium.StaleElementReferenceException;
 
 /**
  * The dashboard in a real headless Chromium against a real ingress, broker and PostgreSQL: sign in
@@ -257,7 +258,11 @@ class DashboardBrowserIT {
         assertThat(driver.findElements(By.cssSelector("[data-testid=task-row]"))).hasSize(1);
         screenshot("dashboard-list.png");
 
-        listed.findElement(By.cssSelector("[data-testid=task-link]")).click();
+        // The list refreshes itself: find the link again if a refresh replaced the row meanwhile.
+        new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).until(d -> {
+            d.findElement(taskRow).findElement(By.cssSelector("[data-testid=task-link]")).click();
+            return true;
+        });
         wait(ExpectedConditions.textToBe(By.cssSelector("[data-testid=task-id]"), id.toString()));
         driver.findElement(By.cssSelector("[data-testid=retry]")).click();
 

@@ -9,44 +9,45 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.Message;
 
-/**
- * What became of one claimed row when its request was started: sent (then {@code breaker} and
- * {@code response} are set), refused for good, postponed without using an attempt, or failed before
- * sending ({@code error}). Built only through the factories, so exactly one of these holds.
- */
-record DeliveryAttempt(OutboxRecord row, Instant startedAt, CircuitBreaker breaker,
-        CompletableFuture<Message<HttpResponse, Void>> response, String refused, String postponed,
-        Duration postponeFor, String error) {
+/** What became of one claimed row when its request was started; {@link OutboxOutcomes} records it. */
+sealed interface DeliveryAttempt {
 
-    DeliveryAttempt {
-        Objects.requireNonNull(row, "row");
-        Objects.requireNonNull(startedAt, "startedAt");
-    }
+    /** The claimed row, as it was when claimed (its attempt count guards the outcome's write). */
+    OutboxRecord row();
 
-    static DeliveryAttempt sent(OutboxRecord row, Instant at, CircuitBreaker breaker,
-            CompletableFuture<Message<HttpResponse, Void>> response) {
-        return new DeliveryAttempt(row, at, Objects.requireNonNull(breaker, "breaker"),
-                Objects.requireNonNull(response, "response"), null, null, null, null);
+    /** Sent at {@code startedAt}; the answer is awaited when the outcome is recorded. */
+    record Sent(OutboxRecord row, Instant startedAt, CircuitBreaker breaker,
+            CompletableFuture<Message<HttpResponse, Void>> response) implements DeliveryAttempt {
+        public Sent {
+            Objects.requireNonNull(row, "row");
+            Objects.requireNonNull(startedAt, "startedAt");
+            Objects.requireNonNull(breaker, "breaker");
+            Objects.requireNonNull(response, "response");
+        }
     }
 
     /** Never to be sent (SSRF rule, task gone, notification no longer configured): failed at once. */
-    static DeliveryAttempt refused(OutboxRecord row, Instant at, String why) {
-        return new DeliveryAttempt(row, at, null, null, Objects.requireNonNull(why, "why"), null, null, null);
+    record Refused(OutboxRecord row, String why) implements DeliveryAttempt {
+        public Refused {
+            Objects.requireNonNull(row, "row");
+            Objects.requireNonNull(why, "why");
+        }
     }
 
-    /** Not sent because the host's breaker refused; tried again after {@code postponeFor}. */
-    static DeliveryAttempt postponed(OutboxRecord row, Instant at, String why, Duration postponeFor) {
-        return new DeliveryAttempt(row, at, null, null, null, Objects.requireNonNull(why, "why"),
-                Objects.requireNonNull(postponeFor, "postponeFor"), null);
+    /** Not sent because the host's breaker refused; tried again after {@code postponeFor}, no attempt used. */
+    record Postponed(OutboxRecord row, String why, Duration postponeFor) implements DeliveryAttempt {
+        public Postponed {
+            Objects.requireNonNull(row, "row");
+            Objects.requireNonNull(why, "why");
+            Objects.requireNonNull(postponeFor, "postponeFor");
+        }
     }
 
     /** Could not be started (bad URL, unreadable task): counts as a failed attempt. */
-    static DeliveryAttempt failed(OutboxRecord row, Instant at, String error) {
-        return new DeliveryAttempt(row, at, null, null, null, null, null, Objects.requireNonNull(error, "error"));
-    }
-
-    /** Whether a request went out. */
-    boolean wasSent() {
-        return response != null;
+    record Unstarted(OutboxRecord row, String error) implements DeliveryAttempt {
+        public Unstarted {
+            Objects.requireNonNull(row, "row");
+            Objects.requireNonNull(error, "error");
+        }
     }
 }

@@ -166,7 +166,7 @@ public final class OutboxDelivery implements Runnable, AutoCloseable {
         try {
             TasksRecord task = TaskRecords.row(dsl, row.getTaskId());
             if (task == null) {
-                return DeliveryAttempt.refused(row, now, "task " + row.getTaskId() + " no longer exists");
+                return new DeliveryAttempt.Refused(row, "task " + row.getTaskId() + " no longer exists");
             }
             URI url = URI.create(row.getUrl());
             String host = url.getHost() == null ? "" : url.getHost().toLowerCase(Locale.ROOT);
@@ -175,21 +175,21 @@ public final class OutboxDelivery implements Runnable, AutoCloseable {
             InetAddress literal = PrivateAddresses.literal(host);
             String refusal = literal == null ? null : dns.refusal(host, new InetAddress[] {literal});
             if (refusal != null) {
-                return DeliveryAttempt.refused(row, now, refusal);
+                return new DeliveryAttempt.Refused(row, refusal);
             }
             SimpleHttpRequest request = requests.build(row, task, url, () -> Json.toBytes(TaskRecords.json(dsl, task)));
             if (request == null) {
-                return DeliveryAttempt.refused(row, now, "notification " + SignedRequests.notificationName(row)
+                return new DeliveryAttempt.Refused(row, "notification " + SignedRequests.notificationName(row)
                         + " is no longer configured");
             }
             CircuitBreaker breaker = breakers.of(host);
             if (!breaker.tryAcquirePermission()) {
-                return DeliveryAttempt.postponed(row, now, "postponed: circuit open for " + host,
+                return new DeliveryAttempt.Postponed(row, "postponed: circuit open for " + host,
                         breakers.postponeFor(breaker));
             }
-            return DeliveryAttempt.sent(row, now, breaker, http.send(request));
+            return new DeliveryAttempt.Sent(row, now, breaker, http.send(request));
         } catch (RuntimeException e) {
-            return DeliveryAttempt.failed(row, now, SentAnswer.message(e));
+            return new DeliveryAttempt.Unstarted(row, SentAnswer.message(e));
         }
     }
 }

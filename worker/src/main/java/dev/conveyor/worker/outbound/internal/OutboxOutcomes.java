@@ -41,37 +41,31 @@ final class OutboxOutcomes {
         this.meters = Objects.requireNonNull(meters, "meters");
     }
 
-    /** Awaits the answer of a sent attempt (feeding the host's breaker) and records the outcome. */
-    void record(DeliveryAttempt a) {
-        OutboxRecord row = a.row();
-        if (a.postponed() != null) {
-            postpone(row, a.postponed(), a.postponeFor());
+    /** Records the outcome of an attempt; a sent one's answer is awaited first (and feeds the host's breaker). */
+    void record(DeliveryAttempt attempt) {
+        switch (attempt) {
+            case DeliveryAttempt.Sent sent -> answered(sent);
+            case DeliveryAttempt.Refused r -> refuse(r.row(), r.why());
+            case DeliveryAttempt.Postponed p -> postpone(p.row(), p.why(), p.postponeFor());
+            case DeliveryAttempt.Unstarted u -> attempted(u.row(), null, u.error());
+        }
+    }
+
+    private void answered(DeliveryAttempt.Sent a) {
+        SentAnswer answer = SentAnswer.await(a.response(), settings.tuning().httpTimeout().plusSeconds(5));
+        if (answer.refused() != null) {
+            // Refused by the SSRF rule when the client resolved the host: nothing was sent.
+            a.breaker().releasePermission();
+            refuse(a.row(), answer.refused().getMessage());
             return;
         }
-        if (a.refused() != null) {
-            refuse(row, a.refused());
-            return;
+        long took = Duration.between(a.startedAt(), clock.instant()).toNanos();
+        if (HostBreakers.receiverUnwell(answer.status())) {
+            a.breaker().onError(took, TimeUnit.NANOSECONDS, new RuntimeException(answer.error()));
+        } else {
+            a.breaker().onSuccess(took, TimeUnit.NANOSECONDS);
         }
-        Integer status = null;
-        String error = a.error();
-        if (a.wasSent()) {
-            SentAnswer answer = SentAnswer.await(a.response(), settings.tuning().httpTimeout().plusSeconds(5));
-            if (answer.refused() != null) {
-                // Refused by the SSRF rule when the client resolved the host: nothing was sent.
-                a.breaker().releasePermission();
-                refuse(row, answer.refused().getMessage());
-                return;
-            }
-            status = answer.status();
-            error = answer.error();
-            long took = Duration.between(a.startedAt(), clock.instant()).toNanos();
-            if (HostBreakers.receiverUnwell(status)) {
-                a.breaker().onError(took, TimeUnit.NANOSECONDS, new RuntimeException(error));
-            } else {
-                a.breaker().onSuccess(took, TimeUnit.NANOSECONDS);
-            }
-        }
-        attempted(row, status, error);
+        attempted(a.row(), answer.status(), answer.error());
     }
 
     private void attempted(OutboxRecord row, Integer status, String error) {

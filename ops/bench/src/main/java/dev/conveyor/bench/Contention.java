@@ -95,7 +95,7 @@ final class Contention {
     }
 
     /** Counts the warnings of the scheduler, intake and status writers, and which threads lost a deadlock. */
-    private static final class LogCounter extends AppenderBase<ILoggingEvent> {
+    static final class LogCounter extends AppenderBase<ILoggingEvent> {
         private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
         private final Map<String, AtomicInteger> victims = new ConcurrentHashMap<>();
 
@@ -128,7 +128,7 @@ final class Contention {
             String message = e.getFormattedMessage();
             if (logger.endsWith(".Scheduler") && message.startsWith("Scheduler cycle failed")) {
                 bump(counts, "scheduler_cycle_failures");
-            } else if (logger.endsWith(".StatusWriter") && message.contains("failed")) {
+            } else if (isStatusWriteFailure(logger, message)) {
                 bump(counts, "status_write_failures");
             } else if (logger.endsWith(".DelayedIntake") && message.startsWith("Storing")) {
                 bump(counts, "intake_store_failures");
@@ -136,6 +136,21 @@ final class Contention {
             if (message.contains("deadlock detected")) {
                 bump(victims, e.getThreadName());
             }
+        }
+
+        /**
+         * Whether a warning reports a failed status write of the worker's completion path. Since
+         * the worker's split these come from three loggers: the status writer's own retries, the
+         * acknowledged produce of side records (one "Producing to" line per failed record, as the
+         * status writer logged before; its "Producing n record(s)" summary is not counted again),
+         * and a completer's whole-batch failure.
+         */
+        static boolean isStatusWriteFailure(String logger, String message) {
+            if (logger.endsWith(".StatusWriter") || logger.endsWith(".Completer")) {
+                return message.contains("failed");
+            }
+            return logger.endsWith(".AcknowledgedSends") && message.startsWith("Producing to")
+                    && message.contains("failed");
         }
 
         private static void bump(Map<String, AtomicInteger> map, String key) {

@@ -1,18 +1,13 @@
 package dev.conveyor.producer.http;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.conveyor.store.db.Database;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http.Handler;
-import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
@@ -142,32 +137,5 @@ public final class IngressServer implements AutoCloseable {
         } catch (Exception e) {
             log.warn("Closing the ingress's Kafka producer failed: {}", e.toString());
         }
-    }
-
-    // ---- names used elsewhere in this package --------------------------------------------------
-    // TasksApi (whose status writes another change moves into the store) and the existing tests
-    // reach these through IngressServer; they delegate to the parts that now hold them.
-
-    /** The 503 detail when an event may have been enqueued despite the failure. */
-    static final String MAY_BE_ENQUEUED_EVENT = TaskEnqueuer.MAY_BE_ENQUEUED_EVENT;
-
-    /** See {@link IngressMetrics#endpoint}. */
-    static String endpoint(String path) {
-        return IngressMetrics.endpoint(path);
-    }
-
-    /** See {@link EventsService#queued}. */
-    static byte[] queued(UUID id, Instant deliverAt) {
-        return EventsService.queued(id, deliverAt);
-    }
-
-    /** See {@link JsonResponses#methodNotAllowed}. */
-    static Handler methodNotAllowed(String allowed) {
-        return JsonResponses.methodNotAllowed(allowed);
-    }
-
-    /** See {@link JsonResponses#sendJson(ServerResponse, int, ObjectNode)}. */
-    static void sendJson(ServerResponse res, int status, ObjectNode json) {
-        JsonResponses.sendJson(res, status, json);
     }
 }

@@ -4,7 +4,7 @@ import dev.conveyor.schema.InteractiveResult;
 import dev.conveyor.schema.json.Json;
 import dev.conveyor.schema.json.JsonCodec;
 import dev.conveyor.schema.kafka.KafkaClients;
-import java.nio.charset.StandardCharsets;
+import dev.conveyor.schema.kafka.ReplyRecords;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -20,15 +20,14 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Waits for interactive answers. Workers produce each answer to the replies topic with the task
- * id in {@code conveyor_task_id}; every ingress node reads the whole topic (no consumer group,
- * from the end when it starts) and completes the request waiting for that id, ignoring answers
- * meant for other nodes. The number of waiting requests is bounded.
+ * id in {@code conveyor_task_id} (read by {@link ReplyRecords#taskId}); every ingress node reads
+ * the whole topic (no consumer group, from the end when it starts) and completes the request
+ * waiting for that id, ignoring answers meant for other nodes. The number of waiting requests is bounded.
  */
 final class ReplyListener implements AutoCloseable {
 
@@ -112,15 +111,9 @@ final class ReplyListener implements AutoCloseable {
     }
 
     private void complete(ConsumerRecord<byte[], byte[]> r) {
-        Header id = r.headers().lastHeader("conveyor_task_id");
-        if (id == null) {
-            return;
-        }
-        UUID taskId;
-        try {
-            taskId = UUID.fromString(new String(id.value(), StandardCharsets.UTF_8));
-        } catch (IllegalArgumentException e) {
-            return;
+        UUID taskId = ReplyRecords.taskId(r);
+        if (taskId == null) {
+            return; // not a reply of ours: no task id, or not a UUID
         }
         CompletableFuture<InteractiveResult> future = pending.remove(taskId);
         if (future == null) {

@@ -70,12 +70,12 @@ final class TasksApi implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.get("/v1/tasks", this::list)
-                .any("/v1/tasks", IngressServer.methodNotAllowed("GET"))
-                .any("/v1/tasks/{id}", IngressServer.methodNotAllowed("GET"))
+                .any("/v1/tasks", JsonResponses.methodNotAllowed("GET"))
+                .any("/v1/tasks/{id}", JsonResponses.methodNotAllowed("GET"))
                 .post("/v1/tasks/{id}/retry", this::retry)
-                .any("/v1/tasks/{id}/retry", IngressServer.methodNotAllowed("POST"))
+                .any("/v1/tasks/{id}/retry", JsonResponses.methodNotAllowed("POST"))
                 .post("/v1/tasks/{id}/cancel", this::cancel)
-                .any("/v1/tasks/{id}/cancel", IngressServer.methodNotAllowed("POST"));
+                .any("/v1/tasks/{id}/cancel", JsonResponses.methodNotAllowed("POST"));
     }
 
     // ---- GET /v1/tasks -----------------------------------------------------------------------
@@ -95,7 +95,7 @@ final class TasksApi implements HttpService {
         } else {
             json.putNull("nextCursor");
         }
-        IngressServer.sendJson(res, 200, json);
+        JsonResponses.sendJson(res, 200, json);
     }
 
     /** The page query: {@code limit + 1} rows, so that a next page is known to exist. */
@@ -169,7 +169,7 @@ final class TasksApi implements HttpService {
     private void retry(ServerRequest req, ServerResponse res) {
         UUID id = taskId(req);
         switch (store.retry(id, RETRY_REASON, clock.instant(), enqueue)) {
-            case Retry.Retried r -> IngressServer.sendJson(res, 202, Json.emptyObject()
+            case Retry.Retried r -> JsonResponses.sendJson(res, 202, Json.emptyObject()
                     .put("id", id.toString())
                     .put("status", TaskStatus.QUEUED.wireName())
                     .put("attempt", r.task().attempt())
@@ -185,7 +185,7 @@ final class TasksApi implements HttpService {
     private void cancel(ServerRequest req, ServerResponse res) {
         UUID id = taskId(req);
         switch (store.cancel(id, CANCEL_REASON, clock.instant())) {
-            case Cancellation.Cancelled c -> IngressServer.sendJson(res, 200, Json.emptyObject()
+            case Cancellation.Cancelled c -> JsonResponses.sendJson(res, 200, Json.emptyObject()
                     .put("id", id.toString())
                     .put("status", TaskStatus.CANCELLED.wireName()));
             case Cancellation.Refused r -> throw new HttpError(409, "conflict", "task is " + r.status().wireName()

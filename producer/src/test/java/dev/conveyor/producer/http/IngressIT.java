@@ -366,9 +366,9 @@ class IngressIT {
         var r = http.send(HttpRequest.newBuilder(ingress.baseUri().resolve("/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertError(r, 404, "not found", "no Prometheus registry");
-        assertThat(IngressServer.endpoint("/v1/events/orders")).isEqualTo("/v1/events");
-        assertThat(IngressServer.endpoint("/v1/tasks")).isEqualTo("/v1/tasks");
-        assertThat(IngressServer.endpoint("/v1/eventsx")).isEqualTo("other");
+        assertThat(IngressMetrics.endpoint("/v1/events/orders")).isEqualTo("/v1/events");
+        assertThat(IngressMetrics.endpoint("/v1/tasks")).isEqualTo("/v1/tasks");
+        assertThat(IngressMetrics.endpoint("/v1/eventsx")).isEqualTo("other");
     }
 
     private static String sign(String id, long timestamp, String body) throws Exception {

@@ -18,9 +18,9 @@ class IngressServerTest {
         Instant at = Instant.parse("2026-11-22T10:00:00.123Z");
         var plain = Json.emptyObject().put("id", id.toString()).put("status", "queued")
                 .put("statusUrl", "/v1/tasks/" + id);
-        assertThat(new String(IngressServer.queued(id, null), StandardCharsets.UTF_8))
+        assertThat(new String(EventsService.queued(id, null), StandardCharsets.UTF_8))
                 .isEqualTo(new String(Json.toBytes(plain), StandardCharsets.UTF_8));
-        assertThat(new String(IngressServer.queued(id, at), StandardCharsets.UTF_8))
+        assertThat(new String(EventsService.queued(id, at), StandardCharsets.UTF_8))
                 .isEqualTo(new String(Json.toBytes(plain.put("deliverAt", at.toString())), StandardCharsets.UTF_8));
     }
 }

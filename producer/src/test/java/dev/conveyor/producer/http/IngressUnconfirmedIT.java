@@ -60,7 +60,7 @@ class IngressUnconfirmedIT {
             assertThat(unconfirmed.statusCode()).isEqualTo(503);
             assertThat(unconfirmed.headers().firstValue("Retry-After")).isPresent();
             JsonNode body = Json.parse(unconfirmed.body().getBytes(StandardCharsets.UTF_8));
-            assertThat(body.path("detail").asText()).isEqualTo(IngressServer.MAY_BE_ENQUEUED_EVENT)
+            assertThat(body.path("detail").asText()).isEqualTo(TaskEnqueuer.MAY_BE_ENQUEUED_EVENT)
                     .contains("may have been enqueued", "same Idempotency-Key");
             String id = body.path("id").asText();
             assertThat(id).isNotEmpty().isNotEqualTo(warmId);

@@ -1,6 +1,7 @@
 package dev.conveyor.worker;
 
 import dev.conveyor.schema.Backoff;
+import dev.conveyor.worker.execution.ExecutionSettings;
 import dev.conveyor.worker.spi.Ordering;
 import java.time.Duration;
 
@@ -34,6 +35,11 @@ public record TopicSettings(Duration timeout, Ordering ordering, Integer concurr
         if (maxAttempts != null && maxAttempts < 1) {
             throw new IllegalArgumentException("worker.topics.*.max-attempts must be at least 1, was " + maxAttempts);
         }
+    }
+
+    /** What these settings override for executions (all but the guards: rate and circuit breaker). */
+    public ExecutionSettings.TopicOverride executionOverride() {
+        return new ExecutionSettings.TopicOverride(timeout, ordering, concurrency, maxAttempts, backoff);
     }
 
     /** No overrides. */

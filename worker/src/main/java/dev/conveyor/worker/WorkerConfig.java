@@ -2,6 +2,7 @@ package dev.conveyor.worker;
 
 import dev.conveyor.schema.kafka.ConveyorTopics;
 import dev.conveyor.schema.RetryPolicy;
+import dev.conveyor.worker.execution.ExecutionSettings;
 import dev.conveyor.worker.spi.Ordering;
 import java.time.Duration;
 import java.util.Map;
@@ -67,10 +68,10 @@ public record WorkerConfig(
 
     public static final String DEFAULT_GROUP = "conveyor-workers";
     public static final String DEFAULT_TOPIC_PREFIX = ConveyorTopics.DEFAULT_PREFIX;
-    public static final int DEFAULT_CONCURRENCY = 64;
+    public static final int DEFAULT_CONCURRENCY = ExecutionSettings.DEFAULT_CONCURRENCY;
     public static final int DEFAULT_MAX_IN_FLIGHT = 16_384;
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
-    public static final Ordering DEFAULT_ORDERING = Ordering.KEY;
+    public static final Duration DEFAULT_TIMEOUT = ExecutionSettings.DEFAULT_TIMEOUT;
+    public static final Ordering DEFAULT_ORDERING = ExecutionSettings.DEFAULT_ORDERING;
 
     public WorkerConfig {
         requireText(bootstrap, "kafka.bootstrap");
@@ -151,6 +152,16 @@ public record WorkerConfig(
     /** The internal topics' names, from {@code topic-prefix}. */
     public ConveyorTopics internalTopics() {
         return new ConveyorTopics(topicPrefix);
+    }
+
+    /**
+     * The settings an execution runs under (timeout, ordering, concurrency, retry, per-topic
+     * overrides), as the worker and the extension test kit resolve them.
+     */
+    public ExecutionSettings executionSettings() {
+        Map<String, ExecutionSettings.TopicOverride> overrides = new java.util.HashMap<>();
+        topics.forEach((topic, settings) -> overrides.put(topic, settings.executionOverride()));
+        return new ExecutionSettings(timeout, ordering, concurrency, retry, overrides);
     }
 
     /** Topic of dead letters: {@code <prefix>dlq}. */

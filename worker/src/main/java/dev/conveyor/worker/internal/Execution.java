@@ -3,6 +3,8 @@ package dev.conveyor.worker.internal;
 import dev.conveyor.schema.Task;
 import dev.conveyor.store.StatusChange;
 import dev.conveyor.store.TaskState;
+import dev.conveyor.worker.execution.Invoker;
+import dev.conveyor.worker.execution.Normalizer;
 import java.time.Instant;
 import org.apache.kafka.common.TopicPartition;
 

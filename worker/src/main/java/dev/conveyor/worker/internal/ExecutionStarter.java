@@ -1,5 +1,6 @@
 package dev.conveyor.worker.internal;
 
+import dev.conveyor.worker.execution.ExecutionPlan;
 import dev.conveyor.worker.spi.Ordering;
 import java.util.concurrent.Executor;
 
@@ -36,7 +37,7 @@ final class ExecutionStarter {
             });
         };
         // Scheduler deliveries whose time has come, and interactive records (a caller is waiting), never wait.
-        boolean mayWait = !p.due() && execution.route().kind() != Route.Kind.INTERACTIVE;
+        boolean mayWait = !p.due() && execution.route().kind() != ExecutionPlan.Kind.INTERACTIVE;
         gate.admit(p, mayWait, start);
     }
 }

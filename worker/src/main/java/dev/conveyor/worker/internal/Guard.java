@@ -2,6 +2,8 @@ package dev.conveyor.worker.internal;
 
 import dev.conveyor.schema.Outcome;
 import dev.conveyor.schema.Task;
+import dev.conveyor.worker.execution.ExecutionPlan;
+import dev.conveyor.worker.execution.Invoker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Semaphore;
@@ -68,7 +70,7 @@ final class Guard {
      * permission is then held: {@link #called} or {@link #abandoned} must follow).
      */
     Invoker.Invocation refusal(Route route, Task task, Instant startedAt) {
-        if (route.kind() == Route.Kind.INTERACTIVE && task.deadline() != null && task.deadline().isBefore(startedAt)) {
+        if (route.kind() == ExecutionPlan.Kind.INTERACTIVE && task.deadline() != null && task.deadline().isBefore(startedAt)) {
             return new Invoker.Invocation(new Outcome.Threw("DeadlineExceeded",
                     "the caller's deadline " + task.deadline() + " passed before the task started"), null);
         }
@@ -101,7 +103,7 @@ final class Guard {
 
     /** The task is not run: background tasks are rescheduled for the breaker's wait, interactive ones answered at once. */
     private static Invoker.Invocation circuitOpen(Route route) {
-        if (route.kind() == Route.Kind.INTERACTIVE) {
+        if (route.kind() == ExecutionPlan.Kind.INTERACTIVE) {
             return new Invoker.Invocation(new Outcome.Threw("CircuitBreakerOpen", "circuit open for topic "
                     + route.topic() + "; the extension was not called"), null);
         }

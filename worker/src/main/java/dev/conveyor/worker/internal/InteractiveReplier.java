@@ -1,6 +1,7 @@
 package dev.conveyor.worker.internal;
 
 import dev.conveyor.schema.kafka.ReplyRecords;
+import dev.conveyor.worker.execution.ExecutionPlan;
 import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +25,7 @@ final class InteractiveReplier {
     /** Sends the answer of {@code ended} if it is an interactive task with a reply topic; else nothing. */
     void reply(Execution.Ended ended) {
         Execution e = ended.execution();
-        if (e.route().kind() != Route.Kind.INTERACTIVE || e.task().replyTo() == null) {
+        if (e.route().kind() != ExecutionPlan.Kind.INTERACTIVE || e.task().replyTo() == null) {
             return;
         }
         producer.send(ReplyRecords.of(e.task(), ended.invocation().interactiveReply()), (metadata, error) -> {

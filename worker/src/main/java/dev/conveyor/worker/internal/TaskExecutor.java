@@ -2,6 +2,9 @@ package dev.conveyor.worker.internal;
 
 import dev.conveyor.schema.NextStatus;
 import dev.conveyor.schema.Outcome;
+import dev.conveyor.worker.execution.Invoker;
+import dev.conveyor.worker.execution.Normalizer;
+import dev.conveyor.worker.execution.TaskLogContext;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -78,7 +81,7 @@ final class TaskExecutor {
             throw new Invoker.Abandoned(null);
         }
         Instant finishedAt = parts.clock().instant();
-        NextStatus next = Normalizer.next(e.route(), e.task(), e.reschedulesBefore(), invocation,
+        NextStatus next = Normalizer.next(e.route().plan(), e.task(), e.reschedulesBefore(), invocation,
                 ThreadLocalRandom.current().nextDouble());
         parts.metrics().execution().record(Duration.between(startedAt, finishedAt));
         parts.handoff().finished(new Execution.Ended(e, startedAt, finishedAt, invocation, next));
@@ -93,7 +96,7 @@ final class TaskExecutor {
         long t0 = System.nanoTime();
         Invoker.Invocation invocation;
         try {
-            invocation = Invoker.invokeInContext(e.route(), e.task());
+            invocation = Invoker.invokeInContext(e.route().plan(), e.task());
         } catch (Invoker.Abandoned abandoned) {
             parts.guard().abandoned(e.route());
             throw abandoned;

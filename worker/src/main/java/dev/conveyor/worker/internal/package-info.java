@@ -8,8 +8,9 @@
  * {@code WriteAheadGate} → {@code ExecutionStarter}.
  *
  * <p>Execution threads: {@code TaskExecutor}: {@code Guard} → {@code Invoker} → {@code Normalizer}
- * → {@code Handoff}. Invoke and normalize know nothing of the store or of Kafka; the extension test
- * kit runs the same two steps.
+ * → {@code Handoff}. Invoke and normalize know nothing of the store or of Kafka: they live in
+ * {@code dev.conveyor.worker.execution} (module {@code conveyor-api}) with the topic's
+ * {@code ExecutionPlan}, and the extension test kit runs the same two steps.
  *
  * <p>Completer threads: {@code Completer} ({@code StatusWriter}, then the side records of
  * {@code DeadLetterer} and {@code TransitionTracer}, acknowledged by {@code AcknowledgedSends}),

@@ -13,6 +13,7 @@ import dev.conveyor.schema.kafka.TraceRecords;
 import dev.conveyor.store.StatusChange;
 import dev.conveyor.store.StatusStore;
 import dev.conveyor.store.TaskState;
+import dev.conveyor.worker.execution.Invoker;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

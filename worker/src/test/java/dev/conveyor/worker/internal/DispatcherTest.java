@@ -8,6 +8,7 @@ import dev.conveyor.schema.Outcome;
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.store.TaskState;
+import dev.conveyor.worker.execution.Invoker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -7,6 +7,7 @@ import dev.conveyor.schema.Outcome;
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.TaskStatus;
+import dev.conveyor.worker.execution.Invoker;
 import dev.conveyor.worker.spi.BackgroundExtension;
 import java.time.Instant;
 import java.util.ArrayList;

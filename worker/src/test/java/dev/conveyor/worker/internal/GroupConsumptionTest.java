@@ -10,6 +10,7 @@ import dev.conveyor.schema.Outcome;
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
+import dev.conveyor.worker.execution.Invoker;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -11,6 +11,7 @@ import dev.conveyor.schema.kafka.DeadLetters;
 import dev.conveyor.schema.kafka.ReplyRecords;
 import dev.conveyor.store.StatusChange;
 import dev.conveyor.worker.WorkerConfig;
+import dev.conveyor.worker.execution.Invoker;
 import dev.conveyor.worker.spi.InteractiveExtension;
 import java.time.Clock;
 import java.time.Instant;

@@ -8,6 +8,8 @@ import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.worker.CircuitBreakerSettings;
 import dev.conveyor.worker.WorkerConfig;
+import dev.conveyor.worker.execution.Invoker;
+import dev.conveyor.worker.execution.Normalizer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -126,7 +128,7 @@ class TaskExecutorTest {
         Route route = Parts.route();
         Task task = Parts.attempt(Parts.task(), 3);
         Invoker.Invocation failed = new Invoker.Invocation(new Outcome.Threw("E", "m"), null);
-        assertThat(Normalizer.next(route, task, 0, failed, 0.5))
+        assertThat(Normalizer.next(route.plan(), task, 0, failed, 0.5))
                 .isEqualTo(dev.conveyor.schema.NextStatus.of(failed.outcome(), 3, 0, route.retry(), 0.5));
     }
 }

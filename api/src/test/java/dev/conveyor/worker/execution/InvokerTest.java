@@ -1,4 +1,4 @@
-package dev.conveyor.worker.internal;
+package dev.conveyor.worker.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.conveyor.schema.Outcome;
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskResult;
-import dev.conveyor.worker.WorkerConfig;
 import dev.conveyor.worker.spi.BackgroundExtension;
 import dev.conveyor.worker.spi.ExtensionSettings;
 import java.time.Duration;
@@ -19,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class InvokerTest {
 
     /** Runs {@code body} as its handle(), under a timeout of {@code timeout}. */
-    private static Route route(Duration timeout, Handler body) {
+    private static ExecutionPlan route(Duration timeout, Handler body) {
         BackgroundExtension ext = new BackgroundExtension() {
             @Override
             public Set<String> topics() {
@@ -36,7 +35,7 @@ class InvokerTest {
                 return body.handle();
             }
         };
-        return Route.resolve("t", ext, WorkerConfig.builder("k:9092").build());
+        return ExecutionPlan.resolve("t", ext, ExecutionSettings.defaults());
     }
 
     private interface Handler {

@@ -1,4 +1,4 @@
-package dev.conveyor.worker.internal;
+package dev.conveyor.worker.execution;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.conveyor.schema.InteractiveResult;
@@ -74,8 +74,8 @@ public final class Invoker {
     }
 
     /**
-     * Runs the extension of {@code route} on {@code task} in the calling thread (the execution's
-     * virtual thread: no second thread and hand-off per task) and gives it at most the route's
+     * Runs the extension of {@code plan} on {@code task} in the calling thread (the execution's
+     * virtual thread: no second thread and hand-off per task) and gives it at most the plan's
      * timeout. When the timeout passes, the {@link Watchdog} interrupts the calling thread and the
      * invocation ends as timed out, whatever the extension answers after that. An extension that
      * ignores the interrupt keeps the execution (and its concurrency slot) until it returns; its
@@ -84,35 +84,35 @@ public final class Invoker {
      * @throws Abandoned if the calling thread was interrupted by something other than the timeout
      *     (the worker is stopping): the task is left undecided and will be delivered again
      */
-    public static Invocation invoke(Route route, Task task) throws Abandoned {
+    public static Invocation invoke(ExecutionPlan plan, Task task) throws Abandoned {
         // Every log line an extension writes while it runs carries the task (SLF4J MDC).
         TaskLogContext.set(task);
         try {
-            return invokeInContext(route, task);
+            return invokeInContext(plan, task);
         } finally {
             TaskLogContext.clear();
         }
     }
 
     /** {@link #invoke} on a thread whose log context already names {@code task} (the worker's executions). */
-    static Invocation invokeInContext(Route route, Task task) throws Abandoned {
+    public static Invocation invokeInContext(ExecutionPlan plan, Task task) throws Abandoned {
         if (Thread.currentThread().isInterrupted()) {
             throw new Abandoned(new InterruptedException("interrupted before the extension was called"));
         }
-        Watchdog.Watch watch = Watchdog.INSTANCE.watch(route.timeout(), task);
+        Watchdog.Watch watch = Watchdog.INSTANCE.watch(plan.timeout(), task);
         Object answer = null;
         Throwable thrown = null;
         try {
-            answer = switch (route.kind()) {
-                case BACKGROUND -> ((BackgroundExtension) route.extension()).handle(task);
-                case INTERACTIVE -> ((InteractiveExtension) route.extension()).handle(task);
-                case SCHEDULED -> ((ScheduledExtension) route.extension()).run(task);
+            answer = switch (plan.kind()) {
+                case BACKGROUND -> ((BackgroundExtension) plan.extension()).handle(task);
+                case INTERACTIVE -> ((InteractiveExtension) plan.extension()).handle(task);
+                case SCHEDULED -> ((ScheduledExtension) plan.extension()).run(task);
             };
         } catch (Throwable t) {
             thrown = t;
         }
         if (watch.end()) {
-            return new Invocation(Outcome.timedOut(route.timeout()), null);
+            return new Invocation(Outcome.timedOut(plan.timeout()), null);
         }
         if (Thread.currentThread().isInterrupted() || interruptedBy(thrown)) {
             // Not the timeout: the worker is stopping. Whatever the extension did, the task is undecided.
@@ -120,7 +120,7 @@ public final class Invoker {
             throw new Abandoned(thrown);
         }
         return thrown != null ? new Invocation(Outcome.threw(thrown), null)
-                : new Invocation(toOutcome(route, answer), answer);
+                : new Invocation(toOutcome(plan, answer), answer);
     }
 
     private static boolean interruptedBy(Throwable t) {
@@ -245,10 +245,10 @@ public final class Invoker {
         }
     }
 
-    private static Outcome toOutcome(Route route, Object answer) {
+    private static Outcome toOutcome(ExecutionPlan plan, Object answer) {
         if (answer == null) {
             return new Outcome.Threw(NullPointerException.class.getName(),
-                    "extension " + route.extension().name() + " returned null");
+                    "extension " + plan.extension().name() + " returned null");
         }
         return switch (answer) {
             case TaskResult r -> Outcome.of(r);

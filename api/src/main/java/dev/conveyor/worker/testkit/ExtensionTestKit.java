@@ -8,10 +8,10 @@ import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.schema.json.Json;
 import dev.conveyor.schema.kafka.Decoded;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
-import dev.conveyor.worker.WorkerConfig;
-import dev.conveyor.worker.internal.Invoker;
-import dev.conveyor.worker.internal.Normalizer;
-import dev.conveyor.worker.internal.Route;
+import dev.conveyor.worker.execution.ExecutionPlan;
+import dev.conveyor.worker.execution.ExecutionSettings;
+import dev.conveyor.worker.execution.Invoker;
+import dev.conveyor.worker.execution.Normalizer;
 import dev.conveyor.worker.spi.Extension;
 import java.util.Arrays;
 import java.util.Objects;
@@ -25,7 +25,9 @@ import org.apache.kafka.common.record.TimestampType;
  * is round-tripped through the real Kafka record codec (so encoding mistakes show up here), the
  * extension runs under its resolved timeout, exceptions become outcomes, and the status the worker
  * would write is computed by the worker's own invoke and normalize steps ({@link Invoker},
- * {@link Normalizer}), which know nothing of the store or of Kafka.
+ * {@link Normalizer}), which know nothing of the store or of Kafka. The kit needs only
+ * {@code conveyor-api}: the worker's guards (bulkhead, rate limiter, circuit breaker) are not part
+ * of a run.
  *
  * <pre>{@code
  * ExtensionTestKit kit = ExtensionTestKit.of(new ShipOrder());
@@ -37,30 +39,34 @@ import org.apache.kafka.common.record.TimestampType;
 public final class ExtensionTestKit {
 
     private final Extension extension;
-    private final WorkerConfig config;
+    private final ExecutionSettings settings;
     private final JsonNode extensionConfig;
     private final TaskRecordCodec codec = new TaskRecordCodec();
 
-    private ExtensionTestKit(Extension extension, WorkerConfig config, JsonNode extensionConfig) {
+    private ExtensionTestKit(Extension extension, ExecutionSettings settings, JsonNode extensionConfig) {
         this.extension = Objects.requireNonNull(extension, "extension");
-        this.config = config;
+        this.settings = settings;
         this.extensionConfig = extensionConfig;
     }
 
     /** A kit for {@code extension} with the worker's default settings and the extension's default config. */
     public static ExtensionTestKit of(Extension extension) {
-        return new ExtensionTestKit(extension, WorkerConfig.defaults("unused:9092"),
+        return new ExtensionTestKit(extension, ExecutionSettings.defaults(),
                 Json.mapper().valueToTree(extension.defaultConfig()));
     }
 
-    /** The same kit with other worker settings (timeouts, max attempts, floors, per-topic overrides). */
-    public ExtensionTestKit withWorkerConfig(WorkerConfig config) {
-        return new ExtensionTestKit(extension, Objects.requireNonNull(config, "config"), extensionConfig);
+    /**
+     * The same kit with other worker settings (timeouts, max attempts, floors, per-topic overrides),
+     * e.g. {@code ExecutionSettings.defaults().withRetry(...)}; a worker's {@code WorkerConfig}
+     * gives its own with {@code executionSettings()}.
+     */
+    public ExtensionTestKit withSettings(ExecutionSettings settings) {
+        return new ExtensionTestKit(extension, Objects.requireNonNull(settings, "settings"), extensionConfig);
     }
 
     /** The same kit with {@code config} as the extension's {@code extension_configs} row. */
     public ExtensionTestKit withExtensionConfig(JsonNode config) {
-        return new ExtensionTestKit(extension, this.config, Objects.requireNonNull(config, "config"));
+        return new ExtensionTestKit(extension, settings, Objects.requireNonNull(config, "config"));
     }
 
     /** A background task on {@code topic} with a JSON payload. */
@@ -83,16 +89,16 @@ public final class ExtensionTestKit {
                     + task.topic() + "' (its topics: " + extension.topics() + ")");
         }
         Task delivered = roundTrip(task).withConfig(extensionConfig);
-        Route route = Route.resolve(task.topic(), extension, config);
+        ExecutionPlan plan = ExecutionPlan.resolve(task.topic(), extension, settings);
         Invoker.Invocation invocation;
         try {
-            invocation = Invoker.invoke(route, delivered);
+            invocation = Invoker.invoke(plan, delivered);
         } catch (Invoker.Abandoned e) {
             throw new IllegalStateException("interrupted while the extension ran", e);
         }
-        NextStatus next = Normalizer.next(route, delivered, reschedulesBefore, invocation, 0.5);
+        NextStatus next = Normalizer.next(plan, delivered, reschedulesBefore, invocation, 0.5);
         return new TestRun(delivered, invocation.outcome(), invocation.answer(), next,
-                route.kind() == Route.Kind.INTERACTIVE ? invocation.interactiveReply() : null);
+                plan.kind() == ExecutionPlan.Kind.INTERACTIVE ? invocation.interactiveReply() : null);
     }
 
     private Task roundTrip(Task task) {

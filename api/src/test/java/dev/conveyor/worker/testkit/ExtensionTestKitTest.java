@@ -7,6 +7,7 @@ import dev.conveyor.schema.Outcome;
 import dev.conveyor.schema.Task;
 import dev.conveyor.schema.TaskResult;
 import dev.conveyor.schema.TaskStatus;
+import dev.conveyor.worker.execution.ExecutionSettings;
 import dev.conveyor.worker.spi.BackgroundExtension;
 import java.time.Duration;
 import java.util.Map;
@@ -81,5 +82,14 @@ class ExtensionTestKitTest {
         assertThat(run.task().key()).isEqualTo("sku-1");
         assertThat(run.task().traceId()).isEqualTo("t");
         assertThat(run.task().config().path("max").asInt()).isEqualTo(5);
+    }
+
+    @Test
+    void runsUnderOtherSettings() {
+        ExecutionSettings settings = ExecutionSettings.defaults()
+                .withTopic("stock", new ExecutionSettings.TopicOverride(null, null, null, 2, null));
+        Task second = ExtensionTestKit.jsonTask("stock", "{\"qty\":0}").toBuilder().attempt(2).build();
+        kit.withSettings(settings).run(second).assertStatus(TaskStatus.FAILED);
+        kit.run(second).assertStatus(TaskStatus.RESCHEDULED);
     }
 }

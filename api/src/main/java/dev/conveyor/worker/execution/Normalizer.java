@@ -1,4 +1,4 @@
-package dev.conveyor.worker.internal;
+package dev.conveyor.worker.execution;
 
 import dev.conveyor.schema.NextStatus;
 import dev.conveyor.schema.Task;
@@ -18,8 +18,8 @@ public final class Normalizer {
      * @param reschedulesBefore reschedules the extension asked for in earlier deliveries
      * @param jitter a number in [0, 1) that places a retry's countdown within its jitter
      */
-    public static NextStatus next(Route route, Task task, int reschedulesBefore, Invoker.Invocation invocation,
+    public static NextStatus next(ExecutionPlan plan, Task task, int reschedulesBefore, Invoker.Invocation invocation,
             double jitter) {
-        return NextStatus.of(invocation.outcome(), task.attempt(), reschedulesBefore, route.retry(), jitter);
+        return NextStatus.of(invocation.outcome(), task.attempt(), reschedulesBefore, plan.retry(), jitter);
     }
 }

@@ -323,29 +323,41 @@ class SchedulerIT {
         Recorder ext = new Recorder(topic, Set.of(1));
         worker(ext);
         scheduler(Clock.systemUTC());
-        Task task = Task.builder().topic(topic).payload("{}", "application/json").build();
-        producer().send(codec.encode(task)).get();
+        StatusStore store = new JooqStatusStore(database.dsl(), "operator");
         // Rescheduled by 1 s: the scheduler claims the delivery at once (queueing the task at
         // attempt 2) and sends its record ahead, which the worker holds until the due time. The
-        // cancel comes in between.
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2))
-                .until(() -> {
-                    var r = db.dsl().selectFrom(TASKS).where(TASKS.ID.eq(task.id())).fetchOne();
-                    return r != null && r.getStatus() == TaskStatus.QUEUED && r.getAttempt() == 2;
-                });
-        var row = db.dsl().selectFrom(TASKS).where(TASKS.ID.eq(task.id())).fetchOne();
-        assertThat(row.getNextRunAt()).as("still shows when it runs").isNotNull();
-        assertThat(Instant.now()).as("the cancel comes before the due time").isBefore(row.getNextRunAt());
-
-        StatusStore store = new JooqStatusStore(database.dsl(), "operator");
-        assertThat(store.cancel(task.id(), "stop", Instant.now())).isEqualTo(new StatusStore.Cancellation.Cancelled());
+        // cancel must come in between; on a loaded machine this test may see the queued row too
+        // late, so it tries again with a new task (at most 5 times) until the cancel was
+        // committed before the due time.
+        Task task = null;
+        for (int tries = 0; tries < 5 && task == null; tries++) {
+            Task candidate = Task.builder().topic(topic).payload("{}", "application/json").build();
+            producer().send(codec.encode(candidate)).get();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2))
+                    .until(() -> {
+                        var r = db.dsl().selectFrom(TASKS).where(TASKS.ID.eq(candidate.id())).fetchOne();
+                        return r != null && r.getStatus() == TaskStatus.QUEUED && r.getAttempt() == 2;
+                    });
+            var row = db.dsl().selectFrom(TASKS).where(TASKS.ID.eq(candidate.id())).fetchOne();
+            assertThat(row.getNextRunAt()).as("still shows when it runs").isNotNull();
+            if (!Instant.now().isBefore(row.getNextRunAt())) {
+                continue; // seen after its due time: the scenario did not happen
+            }
+            var cancellation = store.cancel(candidate.id(), "stop", Instant.now());
+            if (Instant.now().isBefore(row.getNextRunAt())) {
+                assertThat(cancellation).isEqualTo(new StatusStore.Cancellation.Cancelled());
+                task = candidate;
+            }
+        }
+        assertThat(task).as("a cancel committed between the claim and the due time, in 5 tries").isNotNull();
+        UUID cancelled = task.id();
 
         Thread.sleep(3000); // past the due time: attempt 2's record was produced
-        assertThat(ext.runs).extracting(r -> (int) r[0]).as("attempt 2 never runs").containsExactly(1);
-        assertThat(status(task.id())).isEqualTo(TaskStatus.CANCELLED);
-        assertThat(history(task.id())).containsExactly(TaskStatus.RUNNING, TaskStatus.RESCHEDULED, TaskStatus.QUEUED,
+        assertThat(ext.perTask.get(cancelled)).as("attempt 2 never runs").isEqualTo(1);
+        assertThat(status(cancelled)).isEqualTo(TaskStatus.CANCELLED);
+        assertThat(history(cancelled)).containsExactly(TaskStatus.RUNNING, TaskStatus.RESCHEDULED, TaskStatus.QUEUED,
                 TaskStatus.CANCELLED);
-        assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(task.id()))).isZero();
+        assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(cancelled))).isZero();
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.schema.json.Json;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -84,10 +85,10 @@ final class ChangeBatchWriter {
         for (List<StatusChange> round : roundsWithUniqueIds(changes)) {
             for (int from = 0; from < round.size(); from += MAX_ROWS_PER_STATEMENT) {
                 List<StatusChange> chunk = round.subList(from, Math.min(round.size(), from + MAX_ROWS_PER_STATEMENT));
-                Set<UUID> chunkApplied = upsertTasks(t, chunk);
-                applied.addAll(chunkApplied);
-                List<StatusChange> written = chunk.stream().filter(c -> chunkApplied.contains(c.id())).toList();
-                insertTransitions(t, written);
+                Upserted upserted = upsertTasks(t, chunk);
+                applied.addAll(upserted.applied());
+                List<StatusChange> written = chunk.stream().filter(c -> upserted.applied().contains(c.id())).toList();
+                insertTransitions(t, written, upserted.inserted());
                 insertDeliveries(t, written);
                 outbox.writeTerminal(t, written);
             }
@@ -106,17 +107,17 @@ final class ChangeBatchWriter {
 
     private static final String UPSERT_TASKS = """
             insert into tasks as t (id, topic, extension, kind, type, status, attempt, reschedules, output,
-                result, payload, content_type, callback_url, trace_id, created_at, updated_at, started_at,
-                finished_at, next_run_at)
+                result, payload, content_type, callback_url, trace_id, idempotency_key, kafka_key, created_at,
+                updated_at, started_at, finished_at, next_run_at)
             select u.id::uuid, u.topic, u.extension, u.kind, u.type, u.status, u.attempt, u.reschedules, u.output,
-                u.result::jsonb, u.payload, u.content_type, u.callback_url, u.trace_id,
+                u.result::jsonb, u.payload, u.content_type, u.callback_url, u.trace_id, u.idempotency_key, u.kafka_key,
                 coalesce(%1$s, now()), coalesce(%2$s, now()), %3$s, %4$s, %5$s
             from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int4[], ?::int4[],
-                ?::text[], ?::text[], ?::bytea[], ?::text[], ?::text[], ?::text[], ?::int8[], ?::int8[],
-                ?::int8[], ?::int8[], ?::int8[])
+                ?::text[], ?::text[], ?::bytea[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::int8[],
+                ?::int8[], ?::int8[], ?::int8[], ?::int8[])
                 as u(id, topic, extension, kind, type, status, attempt, reschedules, output, result, payload,
-                    content_type, callback_url, trace_id, created_us, updated_us, started_us, finished_us,
-                    next_run_us)
+                    content_type, callback_url, trace_id, idempotency_key, kafka_key, created_us, updated_us,
+                    started_us, finished_us, next_run_us)
             on conflict (id) do update set
                 status = excluded.status,
                 attempt = excluded.attempt,
@@ -129,7 +130,7 @@ final class ChangeBatchWriter {
                 finished_at = excluded.finished_at,
                 next_run_at = excluded.next_run_at
             where %6$s
-            returning t.id
+            returning t.id, t.xmax = 0
             """.formatted(fromMicros("u.created_us"), fromMicros("u.updated_us"), fromMicros("u.started_us"),
             fromMicros("u.finished_us"), fromMicros("u.next_run_us"), movesForwardSql());
 
@@ -156,13 +157,20 @@ final class ChangeBatchWriter {
                 + " else " + TaskStatus.DONE.rank() + " end";
     }
 
-    private Set<UUID> upsertTasks(DSLContext t, List<StatusChange> chunk) {
+    /**
+     * The rows an upsert wrote, and which of them it created ({@code xmax = 0}: no transaction
+     * has updated the new row version, which holds only for an insert).
+     */
+    private record Upserted(Set<UUID> applied, Set<UUID> inserted) {}
+
+    private Upserted upsertTasks(DSLContext t, List<StatusChange> chunk) {
         int n = chunk.size();
         String[] id = new String[n], topic = new String[n], extension = new String[n], kind = new String[n],
                 type = new String[n], status = new String[n], output = new String[n], result = new String[n],
-                contentType = new String[n], callbackUrl = new String[n], traceId = new String[n];
+                contentType = new String[n], callbackUrl = new String[n], traceId = new String[n],
+                idempotencyKey = new String[n];
         int[] attempt = new int[n], reschedules = new int[n];
-        byte[][] payload = new byte[n][];
+        byte[][] payload = new byte[n][], kafkaKey = new byte[n][];
         Long[] created = new Long[n], updated = new Long[n], started = new Long[n], finished = new Long[n],
                 nextRun = new Long[n];
         for (int i = 0; i < n; i++) {
@@ -181,6 +189,8 @@ final class ChangeBatchWriter {
             contentType[i] = c.contentType();
             callbackUrl[i] = c.callbackUrl();
             traceId[i] = c.traceId();
+            idempotencyKey[i] = c.idempotencyKey();
+            kafkaKey[i] = c.kafkaKey();
             created[i] = micros(c.createdAt());
             updated[i] = micros(c.at());
             started[i] = micros(c.startedAt());
@@ -188,27 +198,55 @@ final class ChangeBatchWriter {
             nextRun[i] = micros(c.nextRunAt());
         }
         Object[] params = {id, topic, extension, kind, type, status, attempt, reschedules, output, result, payload,
-                contentType, callbackUrl, traceId, created, updated, started, finished, nextRun};
+                contentType, callbackUrl, traceId, idempotencyKey, kafkaKey, created, updated, started, finished, nextRun};
         return t.connectionResult(conn -> {
             try (PreparedStatement ps = conn.prepareStatement(UPSERT_TASKS)) {
                 for (int i = 0; i < params.length; i++) {
                     ps.setObject(i + 1, params[i]);
                 }
                 Set<UUID> applied = new HashSet<>(n * 2);
+                Set<UUID> inserted = new HashSet<>(n * 2);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        applied.add(rs.getObject(1, UUID.class));
+                        UUID rowId = rs.getObject(1, UUID.class);
+                        applied.add(rowId);
+                        if (rs.getBoolean(2)) {
+                            inserted.add(rowId);
+                        }
                     }
                 }
-                return applied;
+                return new Upserted(applied, inserted);
             }
         });
     }
 
-    private void insertTransitions(DSLContext t, List<StatusChange> written) {
+    /**
+     * Every task's history starts with {@code → queued} at its acceptance time. A change that
+     * creates the row (the worker saw the record before the recorder did) carries the worker's
+     * view, which starts elsewhere; its history gets that first step here, from the same facts the
+     * recorder would have written.
+     */
+    private static List<Transition> history(StatusChange c, boolean created) {
+        List<Transition> transitions = c.transitions();
+        if (!created || transitions.isEmpty() || transitions.get(0).to() == TaskStatus.QUEUED) {
+            return transitions;
+        }
+        Transition first = transitions.get(0);
+        List<Transition> out = new ArrayList<>(transitions.size() + 1);
+        Instant acceptedAt = c.createdAt().isAfter(first.at()) ? first.at() : c.createdAt();
+        out.add(new Transition(null, TaskStatus.QUEUED, acceptedAt, null));
+        out.add(first.from() == null ? new Transition(TaskStatus.QUEUED, first.to(), first.at(), first.reason()) : first);
+        out.addAll(transitions.subList(1, transitions.size()));
+        return out;
+    }
+
+    private void insertTransitions(DSLContext t, List<StatusChange> written, Set<UUID> inserted) {
+        List<List<Transition>> histories = new ArrayList<>(written.size());
         int n = 0;
         for (StatusChange c : written) {
-            n += c.transitions().size();
+            List<Transition> h = history(c, inserted.contains(c.id()));
+            histories.add(h);
+            n += h.size();
         }
         if (n == 0) {
             return;
@@ -217,9 +255,10 @@ final class ChangeBatchWriter {
         Long[] at = new Long[n];
         int[] attempt = new int[n];
         int i = 0;
-        for (StatusChange c : written) {
+        for (int w = 0; w < written.size(); w++) {
+            StatusChange c = written.get(w);
             String id = c.id().toString();
-            for (Transition tr : c.transitions()) {
+            for (Transition tr : histories.get(w)) {
                 taskId[i] = id;
                 from[i] = tr.from() == null ? null : tr.from().wireName();
                 to[i] = tr.to().wireName();

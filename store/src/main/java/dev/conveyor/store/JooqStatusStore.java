@@ -40,6 +40,7 @@ public final class JooqStatusStore implements StatusStore {
     private final ChangeBatchWriter batches;
     private final DueRequeue requeue;
     private final OperatorTransitions operator;
+    private final QueuedRows queued;
 
     /**
      * Without notifications: terminal changes of tasks with a callback URL still get outbox rows.
@@ -59,6 +60,7 @@ public final class JooqStatusStore implements StatusStore {
         this.batches = new ChangeBatchWriter(dsl, node, outbox);
         this.requeue = new DueRequeue(node);
         this.operator = new OperatorTransitions(dsl, node, outbox);
+        this.queued = new QueuedRows(dsl, node);
     }
 
     @Override
@@ -102,6 +104,13 @@ public final class JooqStatusStore implements StatusStore {
 
     private static final String LOAD_STATES =
             "select id, status, attempt, reschedules from tasks where id = any(?::text[]::uuid[])";
+
+    @Override
+    public Set<UUID> recordQueued(List<StatusChange> accepted) {
+        StatusChanges.requireAll(accepted, "recordQueued", "accepted",
+                c -> c.status() == TaskStatus.QUEUED && c.delivery() == null && c.nextRunAt() == null);
+        return queued.insert(accepted);
+    }
 
     @Override
     public Set<UUID> markRunning(List<StatusChange> running) {

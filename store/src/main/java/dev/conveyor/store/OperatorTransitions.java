@@ -173,9 +173,9 @@ final class OperatorTransitions {
 
     /**
      * The task a retry delivers, rebuilt from its row. The CloudEvents id is the task id's text,
-     * which the codec decodes back to the same task id whatever the source. Not stored, hence not
-     * carried again: the record key (ordering key) and the original CloudEvents source and
-     * extension headers.
+     * which the codec decodes back to the same task id whatever the source. The record key (the
+     * ordering key) is the stored {@code kafka_key}. Not stored, hence not carried again: the
+     * original CloudEvents source and extension headers.
      */
     static Task retriedTask(TasksRecord row, int attempt) {
         return Task.builder(row.getId())
@@ -191,6 +191,7 @@ final class OperatorTransitions {
                 .traceId(row.getTraceId())
                 .callbackUrl(row.getCallbackUrl())
                 .idempotencyKey(row.getIdempotencyKey())
+                .keyBytes(row.getKafkaKey())
                 .build();
     }
 

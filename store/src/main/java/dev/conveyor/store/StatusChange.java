@@ -36,6 +36,8 @@ public final class StatusChange {
     private final String contentType;
     private final String callbackUrl;
     private final String traceId;
+    private final String idempotencyKey;
+    private final byte[] kafkaKey;
     private final Instant createdAt;
     private final Instant at;
     private final Instant startedAt;
@@ -61,6 +63,8 @@ public final class StatusChange {
         this.contentType = task == null ? null : task.contentType();
         this.callbackUrl = task == null ? null : task.callbackUrl();
         this.traceId = task == null ? null : task.traceId();
+        this.idempotencyKey = task == null ? null : task.idempotencyKey();
+        this.kafkaKey = task == null ? null : task.keyBytes();
         this.createdAt = task == null ? at : task.createdAt();
         this.at = at;
         this.startedAt = startedAt;
@@ -131,6 +135,20 @@ public final class StatusChange {
                 ScheduledDelivery.of(task, dueAt), null);
     }
 
+    /**
+     * A task was accepted at {@code task.createdAt()} (its record is in Kafka): its row is created
+     * {@code queued}, with a first transition {@code → queued} at that time, unless the task has a
+     * row already; see {@link StatusStore#recordQueued}.
+     *
+     * @param reason who accepted it, for the history ("accepted by the ingress", …)
+     */
+    public static StatusChange accepted(Task task, String reason) {
+        Objects.requireNonNull(task, "task");
+        Instant at = Objects.requireNonNull(task.createdAt(), "task.createdAt");
+        return new StatusChange(task, task.id(), task.topic(), null, TaskStatus.QUEUED, task.attempt(), 0, null, null,
+                at, null, null, List.of(new Transition(null, TaskStatus.QUEUED, at, reason)), null, null);
+    }
+
     /** The task cannot be processed at all (no extension for its topic, say). */
     public static StatusChange dead(Task task, String extension, TaskState previous, Instant at, String reason) {
         Objects.requireNonNull(task, "task");
@@ -169,6 +187,9 @@ public final class StatusChange {
     public String contentType() { return contentType; }
     public String callbackUrl() { return callbackUrl; }
     public String traceId() { return traceId; }
+    public String idempotencyKey() { return idempotencyKey; }
+    /** The key of the task's Kafka record, or null. */
+    public byte[] kafkaKey() { return kafkaKey; }
     public Instant createdAt() { return createdAt; }
     /** When the change happened. */
     public Instant at() { return at; }

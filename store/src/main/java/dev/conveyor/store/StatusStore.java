@@ -23,6 +23,18 @@ public interface StatusStore {
     Map<UUID, TaskState> load(Collection<UUID> ids);
 
     /**
+     * Records accepted tasks ({@link StatusChange#accepted} changes): each task without a row gets
+     * one, {@code queued}, created at its acceptance time, with its first transition
+     * {@code → queued}. A task that has a row is left as it is (a worker may have finished it
+     * already), so this never moves a task backwards and never makes a second row; applying a
+     * batch again writes nothing. One statement in one transaction, whatever the batch size.
+     *
+     * @return the ids whose row this call created
+     * @throws IllegalArgumentException when a change is not an accepted one
+     */
+    Set<UUID> recordQueued(List<StatusChange> accepted);
+
+    /**
      * Records that executions started ({@link StatusChange#running} changes only): the worker
      * writes these for executions that have been running a while. One transaction, like {@link #apply}.
      *

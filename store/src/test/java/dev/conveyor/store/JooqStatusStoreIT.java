@@ -82,15 +82,18 @@ class JooqStatusStoreIT {
 
         var transitions = db.dsl().selectFrom(TASK_TRANSITIONS).where(TASK_TRANSITIONS.TASK_ID.eq(t.id()))
                 .orderBy(TASK_TRANSITIONS.SEQ).fetch();
-        assertThat(transitions).hasSize(2);
+        assertThat(transitions).hasSize(3);
         assertThat(transitions.get(0).getFromStatus()).as("first record of a task").isNull();
-        assertThat(transitions.get(0).getToStatus()).isEqualTo(TaskStatus.RUNNING);
-        assertThat(transitions.get(0).getAt()).isEqualTo(started);
-        assertThat(transitions.get(1).getFromStatus()).isEqualTo(TaskStatus.RUNNING);
-        assertThat(transitions.get(1).getToStatus()).isEqualTo(TaskStatus.FAILED);
-        assertThat(transitions.get(1).getAt()).isEqualTo(finished);
-        assertThat(transitions.get(1).getAttempt()).isEqualTo(5);
-        assertThat(transitions.get(1).getReason()).isEqualTo(failed.reason());
+        assertThat(transitions.get(0).getToStatus()).as("every history starts queued").isEqualTo(TaskStatus.QUEUED);
+        assertThat(transitions.get(0).getAt()).as("at its acceptance").isEqualTo(created);
+        assertThat(transitions.get(1).getFromStatus()).isEqualTo(TaskStatus.QUEUED);
+        assertThat(transitions.get(1).getToStatus()).isEqualTo(TaskStatus.RUNNING);
+        assertThat(transitions.get(1).getAt()).isEqualTo(started);
+        assertThat(transitions.get(2).getFromStatus()).isEqualTo(TaskStatus.RUNNING);
+        assertThat(transitions.get(2).getToStatus()).isEqualTo(TaskStatus.FAILED);
+        assertThat(transitions.get(2).getAt()).isEqualTo(finished);
+        assertThat(transitions.get(2).getAttempt()).isEqualTo(5);
+        assertThat(transitions.get(2).getReason()).isEqualTo(failed.reason());
         assertThat(transitions).allMatch(tr -> tr.getNode().equals("node-a"));
     }
 
@@ -123,7 +126,7 @@ class JooqStatusStoreIT {
         Map<UUID, TaskState> states = store.load(tasks.stream().map(Task::id).toList());
         assertThat(states).hasSize(2500);
         assertThat(states.values()).allMatch(s -> s.status() == TaskStatus.DONE && s.attempt() == 1);
-        assertThat(history(tasks.get(0).id())).containsExactly(TaskStatus.RUNNING, TaskStatus.DONE);
+        assertThat(history(tasks.get(0).id())).containsExactly(TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.DONE);
         assertThat(db.dsl().fetchCount(TASK_TRANSITIONS)).isGreaterThanOrEqualTo(5000);
     }
 
@@ -142,7 +145,7 @@ class JooqStatusStoreIT {
                 null, t0.plusSeconds(3));
         assertThat(store.apply(List.of(running2))).isEmpty();
         assertThat(store.load(List.of(t.id())).get(t.id()).status()).isEqualTo(TaskStatus.DONE);
-        assertThat(history(t.id())).containsExactly(TaskStatus.RUNNING, TaskStatus.DONE);
+        assertThat(history(t.id())).containsExactly(TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.DONE);
     }
 
     @Test
@@ -183,6 +186,6 @@ class JooqStatusStoreIT {
         StatusChange done = StatusChange.finished(t, "ext", null, true, t0, t0.plusSeconds(1),
                 next(TaskResult.done(), 1), null, null);
         assertThat(store.apply(List.of(running, done))).containsExactly(t.id());
-        assertThat(history(t.id())).containsExactly(TaskStatus.RUNNING, TaskStatus.DONE);
+        assertThat(history(t.id())).containsExactly(TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.DONE);
     }
 }

@@ -57,7 +57,7 @@ class StatusTransitionsIT {
         StatusChange done = StatusChange.finished(t, "ext", null, true, t0, t0.plusSeconds(1),
                 NextStatus.of(Outcome.of(TaskResult.done()), 1, 0, RetryPolicy.defaults(), 0.5), null, null);
         assertThat(store.recordOutcomes(List.of(done))).containsExactly(t.id());
-        assertThat(history(t.id())).containsExactly("running@1 by node-a", "done@1 by node-a");
+        assertThat(history(t.id())).containsExactly("queued@1 by node-a", "running@1 by node-a", "done@1 by node-a");
     }
 
     @Test
@@ -83,7 +83,7 @@ class StatusTransitionsIT {
         assertThat(row.getAttempt()).isEqualTo(2);
         assertThat(row.getUpdatedAt()).isEqualTo(at);
         assertThat(row.getNextRunAt()).as("the due time stays").isEqualTo(t0.plusSeconds(31));
-        assertThat(history(t.id())).containsExactly("running@1 by node-a", "rescheduled@1 by node-a",
+        assertThat(history(t.id())).containsExactly("queued@1 by node-a", "running@1 by node-a", "rescheduled@1 by node-a",
                 "queued@2 by node-a");
     }
 

@@ -47,6 +47,11 @@ class CompleterTest {
         }
 
         @Override
+        public Set<UUID> recordQueued(List<StatusChange> accepted) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public Set<UUID> apply(List<StatusChange> changes) {
             if (outages.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new DataAccessException("connection refused");

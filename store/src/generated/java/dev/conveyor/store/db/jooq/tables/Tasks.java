@@ -157,17 +157,18 @@ public class Tasks extends TableImpl<TasksRecord> {
     public final TableField<TasksRecord, String> TRACE_ID = createField(DSL.name("trace_id"), SQLDataType.CLOB, this, "Trace id (X-Trace-Id); when set, every transition is also published to the trace topic.");
 
     /**
-     * The column <code>tasks.idempotency_key</code>. Idempotency-Key given at
-     * ingress; a repeat on the same topic within 24 h returns this task instead
-     * of enqueuing another.
+     * The column <code>tasks.idempotency_key</code>. Idempotency-Key the task
+     * was accepted with (header conveyor_idempotency_key on its record), for
+     * search; the 24 h deduplication itself is kept in idempotency_keys.
      */
-    public final TableField<TasksRecord, String> IDEMPOTENCY_KEY = createField(DSL.name("idempotency_key"), SQLDataType.CLOB, this, "Idempotency-Key given at ingress; a repeat on the same topic within 24 h returns this task instead of enqueuing another.");
+    public final TableField<TasksRecord, String> IDEMPOTENCY_KEY = createField(DSL.name("idempotency_key"), SQLDataType.CLOB, this, "Idempotency-Key the task was accepted with (header conveyor_idempotency_key on its record), for search; the 24 h deduplication itself is kept in idempotency_keys.");
 
     /**
-     * The column <code>tasks.created_at</code>. When the event was accepted
-     * (CloudEvents time, or the Kafka record timestamp for plain records).
+     * The column <code>tasks.created_at</code>. When the task was accepted: the
+     * ingress's or publisher's time (CloudEvents time), or the Kafka record
+     * timestamp for plain records.
      */
-    public final TableField<TasksRecord, Instant> CREATED_AT = createField(DSL.name("created_at"), SQLDataType.INSTANT.nullable(false).defaultValue(DSL.field(DSL.raw("now()"), SQLDataType.INSTANT)), this, "When the event was accepted (CloudEvents time, or the Kafka record timestamp for plain records).");
+    public final TableField<TasksRecord, Instant> CREATED_AT = createField(DSL.name("created_at"), SQLDataType.INSTANT.nullable(false).defaultValue(DSL.field(DSL.raw("now()"), SQLDataType.INSTANT)), this, "When the task was accepted: the ingress's or publisher's time (CloudEvents time), or the Kafka record timestamp for plain records.");
 
     /**
      * The column <code>tasks.updated_at</code>. When this row last changed.
@@ -192,6 +193,13 @@ public class Tasks extends TableImpl<TasksRecord> {
      * to be delivered again; null otherwise.
      */
     public final TableField<TasksRecord, Instant> NEXT_RUN_AT = createField(DSL.name("next_run_at"), SQLDataType.INSTANT, this, "When a rescheduled task is due to be delivered again; null otherwise.");
+
+    /**
+     * The column <code>tasks.kafka_key</code>. Key of the task's Kafka record
+     * (null for a record without one). An operator retry is produced with the
+     * same key, so the task keeps its ordering key.
+     */
+    public final TableField<TasksRecord, byte[]> KAFKA_KEY = createField(DSL.name("kafka_key"), SQLDataType.BLOB, this, "Key of the task's Kafka record (null for a record without one). An operator retry is produced with the same key, so the task keeps its ordering key.");
 
     private Tasks(Name alias, Table<TasksRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);

@@ -282,9 +282,9 @@ public class TasksRecord extends UpdatableRecordImpl<TasksRecord> {
     }
 
     /**
-     * Setter for <code>tasks.idempotency_key</code>. Idempotency-Key given at
-     * ingress; a repeat on the same topic within 24 h returns this task instead
-     * of enqueuing another.
+     * Setter for <code>tasks.idempotency_key</code>. Idempotency-Key the task
+     * was accepted with (header conveyor_idempotency_key on its record), for
+     * search; the 24 h deduplication itself is kept in idempotency_keys.
      */
     public TasksRecord setIdempotencyKey(String value) {
         set(14, value);
@@ -292,17 +292,18 @@ public class TasksRecord extends UpdatableRecordImpl<TasksRecord> {
     }
 
     /**
-     * Getter for <code>tasks.idempotency_key</code>. Idempotency-Key given at
-     * ingress; a repeat on the same topic within 24 h returns this task instead
-     * of enqueuing another.
+     * Getter for <code>tasks.idempotency_key</code>. Idempotency-Key the task
+     * was accepted with (header conveyor_idempotency_key on its record), for
+     * search; the 24 h deduplication itself is kept in idempotency_keys.
      */
     public String getIdempotencyKey() {
         return (String) get(14);
     }
 
     /**
-     * Setter for <code>tasks.created_at</code>. When the event was accepted
-     * (CloudEvents time, or the Kafka record timestamp for plain records).
+     * Setter for <code>tasks.created_at</code>. When the task was accepted: the
+     * ingress's or publisher's time (CloudEvents time), or the Kafka record
+     * timestamp for plain records.
      */
     public TasksRecord setCreatedAt(Instant value) {
         set(15, value);
@@ -310,8 +311,9 @@ public class TasksRecord extends UpdatableRecordImpl<TasksRecord> {
     }
 
     /**
-     * Getter for <code>tasks.created_at</code>. When the event was accepted
-     * (CloudEvents time, or the Kafka record timestamp for plain records).
+     * Getter for <code>tasks.created_at</code>. When the task was accepted: the
+     * ingress's or publisher's time (CloudEvents time), or the Kafka record
+     * timestamp for plain records.
      */
     public Instant getCreatedAt() {
         return (Instant) get(15);
@@ -385,6 +387,25 @@ public class TasksRecord extends UpdatableRecordImpl<TasksRecord> {
         return (Instant) get(19);
     }
 
+    /**
+     * Setter for <code>tasks.kafka_key</code>. Key of the task's Kafka record
+     * (null for a record without one). An operator retry is produced with the
+     * same key, so the task keeps its ordering key.
+     */
+    public TasksRecord setKafkaKey(byte[] value) {
+        set(20, value);
+        return this;
+    }
+
+    /**
+     * Getter for <code>tasks.kafka_key</code>. Key of the task's Kafka record
+     * (null for a record without one). An operator retry is produced with the
+     * same key, so the task keeps its ordering key.
+     */
+    public byte[] getKafkaKey() {
+        return (byte[]) get(20);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -408,7 +429,7 @@ public class TasksRecord extends UpdatableRecordImpl<TasksRecord> {
     /**
      * Create a detached, initialised TasksRecord
      */
-    public TasksRecord(UUID id, String topic, String extension, TaskKind kind, String type, TaskStatus status, Integer attempt, Integer reschedules, String output, JSONB result, byte[] payload, String contentType, String callbackUrl, String traceId, String idempotencyKey, Instant createdAt, Instant updatedAt, Instant startedAt, Instant finishedAt, Instant nextRunAt) {
+    public TasksRecord(UUID id, String topic, String extension, TaskKind kind, String type, TaskStatus status, Integer attempt, Integer reschedules, String output, JSONB result, byte[] payload, String contentType, String callbackUrl, String traceId, String idempotencyKey, Instant createdAt, Instant updatedAt, Instant startedAt, Instant finishedAt, Instant nextRunAt, byte[] kafkaKey) {
         super(Tasks.TASKS);
 
         setId(id);
@@ -431,6 +452,7 @@ public class TasksRecord extends UpdatableRecordImpl<TasksRecord> {
         setStartedAt(startedAt);
         setFinishedAt(finishedAt);
         setNextRunAt(nextRunAt);
+        setKafkaKey(kafkaKey);
         resetTouchedOnNotNull();
     }
 }

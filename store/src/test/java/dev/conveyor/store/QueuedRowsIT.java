@@ -114,6 +114,24 @@ class QueuedRowsIT {
     }
 
     @Test
+    void anOperatorRetryKeepsTheKafkaKeyAndIdempotencyKey() {
+        Task t = task();
+        store.recordQueued(List.of(StatusChange.accepted(t, "accepted by the ingress")));
+        TaskState queued = store.load(List.of(t.id())).get(t.id());
+        store.recordOutcomes(List.of(StatusChange.finished(t, "ext", queued, false, accepted.plusMillis(5),
+                accepted.plusMillis(9), NextStatus.of(Outcome.of(TaskResult.skip("no stock")), 1, 0,
+                        RetryPolicy.defaults(), 0.5), null, null)));
+        List<Task> delivered = new ArrayList<>();
+        assertThat(store.retry(t.id(), "retried by operator", accepted.plusSeconds(60), delivered::add))
+                .isInstanceOf(StatusStore.Retry.Retried.class);
+        assertThat(delivered).singleElement().satisfies(d -> {
+            assertThat(d.attempt()).isEqualTo(2);
+            assertThat(d.key()).as("the ordering key").isEqualTo("customer-7");
+            assertThat(d.idempotencyKey()).isEqualTo("order-42");
+        });
+    }
+
+    @Test
     void concurrentBatchesOverTheSameTasksMakeOneRowEach() throws Exception {
         List<StatusChange> changes = new ArrayList<>();
         for (int i = 0; i < 3000; i++) {

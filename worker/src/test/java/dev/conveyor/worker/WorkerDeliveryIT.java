@@ -137,7 +137,7 @@ class WorkerDeliveryIT {
         assertThat(ext.runs.get(task.id()).get()).isEqualTo(1);
         // The third copy came in a poll of its own, after the first had finished: a second state read.
         assertThat(worker.metrics().stateRead().count()).isGreaterThanOrEqualTo(2);
-        assertThat(fx.transitions(task.id())).containsExactly(TaskStatus.RUNNING, TaskStatus.DONE);
+        assertThat(fx.transitions(task.id())).containsExactly(TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.DONE);
     }
 
     @Test

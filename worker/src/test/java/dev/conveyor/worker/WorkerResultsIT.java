@@ -82,7 +82,7 @@ class WorkerResultsIT {
         assertThat(new String(row.getPayload(), StandardCharsets.UTF_8)).isEqualTo("{\"answer\":\"done\"}");
         assertThat(JsonCodec.taskResult(Json.parse(row.getResult().data().getBytes(StandardCharsets.UTF_8))))
                 .isEqualTo(TaskResult.done());
-        assertThat(fx.transitions(task.id())).containsExactly(TaskStatus.RUNNING, TaskStatus.DONE);
+        assertThat(fx.transitions(task.id())).containsExactly(TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.DONE);
     }
 
     @Test
@@ -139,7 +139,7 @@ class WorkerResultsIT {
         TasksRecord row = fx.row(task.id());
         assertThat(row.getAttempt()).isEqualTo(2);
         assertThat(row.getReschedules()).isEqualTo(2);
-        assertThat(fx.transitions(task.id())).containsExactly(TaskStatus.RUNNING, TaskStatus.RESCHEDULED,
+        assertThat(fx.transitions(task.id())).containsExactly(TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.RESCHEDULED,
                 TaskStatus.RUNNING, TaskStatus.RESCHEDULED);
     }
 

@@ -71,13 +71,13 @@ class WorkerRetriesIT {
         TasksRecord rescheduled = fx.awaitStatus(task.id(), TaskStatus.RESCHEDULED);
         assertThat(rescheduled.getOutput()).isEqualTo("downstream unavailable (attempt 1)");
         assertThat(rescheduled.getReschedules()).as("an error retry is not a requested reschedule").isZero();
-        assertThat(fx.transitionReasons(task.id()).get(1)).contains("downstream unavailable").contains("retry 1 of 4");
+        assertThat(fx.transitionReasons(task.id()).get(2)).contains("downstream unavailable").contains("retry 1 of 4");
 
         fx.deliverNow(task.id(), 2);
         TasksRecord done = fx.awaitStatus(task.id(), TaskStatus.DONE);
         assertThat(done.getAttempt()).isEqualTo(2);
         assertThat(ext.attempts).containsExactly(1, 2);
-        assertThat(fx.transitions(task.id())).containsExactly(TaskStatus.RUNNING, TaskStatus.RESCHEDULED,
+        assertThat(fx.transitions(task.id())).containsExactly(TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.RESCHEDULED,
                 TaskStatus.RUNNING, TaskStatus.DONE);
     }
 

@@ -230,7 +230,7 @@ class CallbacksIT {
         assertThat(record.path("status").asText()).isEqualTo("done");
         assertThat(record.path("topic").asText()).isEqualTo(topic);
         assertThat(record.path("finishedAt").isTextual()).isTrue();
-        assertThat(record.path("transitions").size()).isEqualTo(2);
+        assertThat(record.path("transitions").size()).isEqualTo(3);
 
         Received notification = received.stream().filter(r -> r.path().equals("/alert")).findFirst().orElseThrow();
         assertThat(notification.method()).isEqualTo("PUT");

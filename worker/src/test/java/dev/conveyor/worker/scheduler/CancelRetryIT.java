@@ -121,7 +121,7 @@ class CancelRetryIT {
         assertThat(db.dsl().select(TASK_TRANSITIONS.TO_STATUS, TASK_TRANSITIONS.ATTEMPT).from(TASK_TRANSITIONS)
                 .where(TASK_TRANSITIONS.TASK_ID.eq(task.id())).orderBy(TASK_TRANSITIONS.SEQ).fetch()
                 .map(r -> r.value1().wireName() + "@" + r.value2()))
-                .containsExactly("running@1", "rescheduled@1", "cancelled@2", "queued@3");
+                .containsExactly("queued@1", "running@1", "rescheduled@1", "cancelled@2", "queued@3");
     }
 
     /**

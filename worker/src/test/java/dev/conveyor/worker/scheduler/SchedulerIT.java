@@ -193,7 +193,7 @@ class SchedulerIT {
         assertThat(ext.runs).extracting(r -> (int) r[0]).containsExactly(1, 2);
         long gapMs = ext.runs.get(1)[1] - ext.runs.get(0)[1];
         assertThat(gapMs).as("not before the 1 s countdown").isGreaterThanOrEqualTo(1000);
-        assertThat(history(task.id())).containsExactly(TaskStatus.RUNNING, TaskStatus.RESCHEDULED, TaskStatus.QUEUED,
+        assertThat(history(task.id())).containsExactly(TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.RESCHEDULED, TaskStatus.QUEUED,
                 TaskStatus.RUNNING, TaskStatus.DONE);
         assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES)).isZero();
     }
@@ -355,7 +355,7 @@ class SchedulerIT {
         Thread.sleep(3000); // past the due time: attempt 2's record was produced
         assertThat(ext.perTask.get(cancelled)).as("attempt 2 never runs").isEqualTo(1);
         assertThat(status(cancelled)).isEqualTo(TaskStatus.CANCELLED);
-        assertThat(history(cancelled)).containsExactly(TaskStatus.RUNNING, TaskStatus.RESCHEDULED, TaskStatus.QUEUED,
+        assertThat(history(cancelled)).containsExactly(TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.RESCHEDULED, TaskStatus.QUEUED,
                 TaskStatus.CANCELLED);
         assertThat(db.dsl().fetchCount(SCHEDULED_DELIVERIES, SCHEDULED_DELIVERIES.TASK_ID.eq(cancelled))).isZero();
     }

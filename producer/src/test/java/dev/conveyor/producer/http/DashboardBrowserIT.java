@@ -190,8 +190,9 @@ class DashboardBrowserIT {
         assertThat(((JavascriptExecutor) driver).executeScript("return window.injected === undefined")).isEqualTo(true);
 
         List<WebElement> transitions = driver.findElements(By.cssSelector("[data-testid=transition]"));
-        assertThat(transitions).hasSize(2);
-        assertThat(transitions.get(1).getText()).contains("running", "failed", "attempt 1", "node dashboard-test");
+        assertThat(transitions).hasSize(3);
+        assertThat(transitions.get(0).getText()).contains("queued", "attempt 1");
+        assertThat(transitions.get(2).getText()).contains("running", "failed", "attempt 1", "node dashboard-test");
         assertThat(driver.findElements(By.cssSelector("[data-testid=retry]"))).hasSize(1);
         assertThat(driver.findElements(By.cssSelector("[data-testid=cancel]"))).isEmpty();
         assertThat(driver.findElements(By.cssSelector("[data-testid=deliveries]"))).as("no deliveries, no table")

@@ -151,13 +151,14 @@ class TasksCliIT {
                 .containsPattern("(?m)^payload: +17 bytes, application/json$")
                 .contains("\n  {\"orderId\":\"o-1\"}\n")
                 .containsPattern("(?m)^SEQ +FROM +TO +AT +ATTEMPT +NODE +REASON$")
-                .containsPattern("(?m)^ +\\d+ +- +running .* +5 +cli-it-node")
+                .containsPattern("(?m)^ +\\d+ +- +queued .* +5 +cli-it-node")
+                .containsPattern("(?m)^ +\\d+ +queued +running .* +5 +cli-it-node")
                 .containsPattern("(?m)^ +\\d+ +running +failed .* +5 +cli-it-node +out of stock$");
 
         Run json = authorized("tasks", "show", t.id().toString(), "--json");
         assertThat(json.exit()).isZero();
         assertThat(json.json().path("id").asText()).isEqualTo(t.id().toString());
-        assertThat(json.json().path("transitions")).hasSize(2);
+        assertThat(json.json().path("transitions")).hasSize(3);
     }
 
     @Test

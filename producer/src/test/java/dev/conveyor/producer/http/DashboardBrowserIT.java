@@ -190,8 +190,10 @@ class DashboardBrowserIT {
         assertThat(((JavascriptExecutor) driver).executeScript("return window.injected === undefined")).isEqualTo(true);
 
         List<WebElement> transitions = driver.findElements(By.cssSelector("[data-testid=transition]"));
-        assertThat(transitions).hasSize(2);
-        assertThat(transitions.get(1).getText()).contains("running", "failed", "attempt 1", "node dashboard-test");
+        // Every history starts with → queued (issue 17), then → running, running → failed.
+        assertThat(transitions).hasSize(3);
+        assertThat(transitions.get(0).getText()).contains("queued");
+        assertThat(transitions.get(2).getText()).contains("running", "failed", "attempt 1", "node dashboard-test");
         assertThat(driver.findElements(By.cssSelector("[data-testid=retry]"))).hasSize(1);
         assertThat(driver.findElements(By.cssSelector("[data-testid=cancel]"))).isEmpty();
         assertThat(driver.findElements(By.cssSelector("[data-testid=deliveries]"))).as("no deliveries, no table")

@@ -5,6 +5,9 @@ import dev.conveyor.schema.Task;
 import dev.conveyor.schema.kafka.DelayedRecords;
 import dev.conveyor.schema.kafka.KafkaClients;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
+import dev.conveyor.store.StatusStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,6 +38,13 @@ import org.apache.kafka.common.errors.SerializationException;
  * saying whether the record may have been enqueued all the same (then publish again with the same
  * task id) or certainly was not. Thread-safe; records are batched by the Kafka producer.
  *
+ * <p>A publisher given the status store ({@link #connect(String, String, Map, StatusStore)}, or
+ * {@link AcceptedTasks} in the constructor) also writes each task's {@code queued} row, after Kafka
+ * acknowledged the record and before the future completes, so {@code GET /v1/tasks/{id}} finds the
+ * task as soon as the caller has its id. That write waits {@link AcceptedTasks#WAIT_BOUND} at most:
+ * when the database is down the future still completes with the id (the task is in Kafka, and the
+ * recorder consumer group writes its row later).
+ *
  * <pre>{@code
  * try (Publisher publisher = Publisher.connect("127.0.0.1:9092")) {
  *     UUID id = publisher.publish("orders", "{\"orderId\":\"o-1\"}",
@@ -44,26 +54,45 @@ import org.apache.kafka.common.errors.SerializationException;
  */
 public final class Publisher implements AutoCloseable {
 
+    /** The history's reason for the first transition of a task this publisher wrote the row of. */
+    public static final String ACCEPTED_REASON = "accepted by the publisher";
+
     private final Producer<byte[], byte[]> producer;
     private final boolean ownsProducer;
     private final String delayedTopic;
     private final Clock clock;
     private final TaskRecordCodec codec;
+    /** Writes the queued rows of published tasks, or null when this publisher does not. */
+    private final AcceptedTasks accepted;
+    private final boolean ownsAccepted;
 
     /**
+     * A publisher that does not write status rows (the first worker to see a task writes its row).
+     *
      * @param producer a producer of byte arrays with {@code acks=all} and idempotence
      * @param topicPrefix prefix of internal topics ({@code kafka.topic-prefix})
      */
     public Publisher(Producer<byte[], byte[]> producer, String topicPrefix, Clock clock) {
-        this(producer, false, topicPrefix, clock);
+        this(producer, false, topicPrefix, clock, null, false);
     }
 
-    private Publisher(Producer<byte[], byte[]> producer, boolean owns, String topicPrefix, Clock clock) {
+    /**
+     * A publisher that writes each published task's {@code queued} row through {@code accepted}
+     * before its future completes. Neither the producer nor {@code accepted} is closed with it.
+     */
+    public Publisher(Producer<byte[], byte[]> producer, String topicPrefix, Clock clock, AcceptedTasks accepted) {
+        this(producer, false, topicPrefix, clock, Objects.requireNonNull(accepted, "accepted"), false);
+    }
+
+    private Publisher(Producer<byte[], byte[]> producer, boolean owns, String topicPrefix, Clock clock,
+            AcceptedTasks accepted, boolean ownsAccepted) {
         this.producer = Objects.requireNonNull(producer, "producer");
         this.ownsProducer = owns;
         this.delayedTopic = new ConveyorTopics(topicPrefix).delayed();
         this.clock = Objects.requireNonNull(clock, "clock");
         this.codec = new TaskRecordCodec(clock);
+        this.accepted = accepted;
+        this.ownsAccepted = ownsAccepted;
     }
 
     /** A publisher with its own producer, internal topic prefix {@code conveyor.}. */
@@ -74,7 +103,29 @@ public final class Publisher implements AutoCloseable {
     /** A publisher with its own producer; {@code kafkaClient} entries override Conveyor's producer settings. */
     public static Publisher connect(String bootstrap, String topicPrefix, Map<String, Object> kafkaClient) {
         return new Publisher(new KafkaProducer<>(producerProperties(bootstrap, kafkaClient)), true, topicPrefix,
-                Clock.systemUTC());
+                Clock.systemUTC(), null, false);
+    }
+
+    /**
+     * A publisher with its own producer that also writes each task's {@code queued} row in
+     * {@code store} (history reason {@value #ACCEPTED_REASON}, node: the store's) before the publish
+     * future completes; see the class comment. Tasks whose row could not be written within the
+     * bound are counted on {@code conveyor.publisher.queued.write.failures} in Micrometer's global
+     * registry. The store is not closed with the publisher.
+     */
+    public static Publisher connect(String bootstrap, String topicPrefix, Map<String, Object> kafkaClient,
+            StatusStore store) {
+        Counter failures = Counter.builder("conveyor.publisher.queued.write.failures")
+                .description("Published tasks whose queued row was not written within the bound (written later)")
+                .register(Metrics.globalRegistry);
+        AcceptedTasks accepted = AcceptedTasks.start(store, ACCEPTED_REASON, failures);
+        try {
+            return new Publisher(new KafkaProducer<>(producerProperties(bootstrap, kafkaClient)), true, topicPrefix,
+                    Clock.systemUTC(), accepted, true);
+        } catch (RuntimeException e) {
+            accepted.close();
+            throw e;
+        }
     }
 
     /** Producer settings Conveyor uses for accepted work: acks=all, idempotent, small linger for batching. */
@@ -118,10 +169,22 @@ public final class Publisher implements AutoCloseable {
      * {@code <prefix>delayed} for the scheduler to deliver then. Every task this module enqueues
      * (the Java API and the HTTP ingress alike) goes through here.
      *
-     * @return the task id once Kafka acknowledged the record; otherwise fails with a {@link PublishException}
+     * <p>With {@link AcceptedTasks}, the task's row is written after Kafka's acknowledgement and
+     * before the future completes: {@code queued}, or, for a future-dated task, {@code queued} with
+     * its due time and its scheduled delivery (the change the scheduler writes when it reads the
+     * record, which then finds it done). A later attempt ({@code attempt > 1}: an operator retry, a
+     * redelivery) has its row already and gets no write.
+     *
+     * @return the task id once Kafka acknowledged the record (and its row was written or given up
+     *     on); otherwise fails with a {@link PublishException}
      */
     public CompletableFuture<UUID> publish(Task task, Instant deliverAt) {
-        return send(task.id(), deliverAt == null ? codec.encode(task) : DelayedRecords.encode(task, deliverAt, delayedTopic));
+        CompletableFuture<UUID> acked = send(task.id(),
+                deliverAt == null ? codec.encode(task) : DelayedRecords.encode(task, deliverAt, delayedTopic));
+        if (accepted == null || task.attempt() > 1) {
+            return acked;
+        }
+        return acked.thenCompose(id -> accepted.record(task, deliverAt).thenApply(recorded -> id));
     }
 
     /** The task {@link #publish} would send, for callers that need it before sending. */
@@ -233,7 +296,11 @@ public final class Publisher implements AutoCloseable {
     @Override
     public void close() {
         if (ownsProducer) {
+            // First: the producer's last acknowledgements hand their tasks to the writer.
             producer.close(Duration.ofSeconds(10));
+        }
+        if (ownsAccepted) {
+            accepted.close();
         }
     }
 }

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The ingress's meters: {@code conveyor.http.server.requests} (every request, by method, endpoint
  * group and status) and {@code conveyor.ingress.accepted} (events Kafka acknowledged, by topic, kind
- * and whether delayed).
+ * and whether delayed) and {@code conveyor.ingress.queued.write.failures} (accepted tasks whose
+ * {@code queued} row was not written before the answer; the recorder writes it later).
  */
 final class IngressMetrics {
 
@@ -54,6 +55,13 @@ final class IngressMetrics {
     /** Counts an event Kafka acknowledged. */
     void accepted(String topic, TaskKind kind, boolean delayed) {
         acceptedCounters.computeIfAbsent(new AcceptedKey(topic, kind, delayed), this::acceptedCounter).increment();
+    }
+
+    /** The counter of accepted tasks whose row was not written before the answer (one meter, no tags). */
+    Counter queuedWriteFailures() {
+        return Counter.builder("conveyor.ingress.queued.write.failures")
+                .description("Accepted tasks whose queued row was not written before the answer (written later)")
+                .register(meters);
     }
 
     /** The endpoint group of a path: a handful of values, so the metric's cardinality stays bounded. */

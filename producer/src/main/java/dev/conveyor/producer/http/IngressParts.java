@@ -18,7 +18,8 @@ import org.apache.kafka.clients.producer.Producer;
  * @param producer the Kafka producer every task is sent with; make it with {@link IngressProducer#create}
  *     for the ingress's tuning
  * @param database the process pool (idempotency keys, status API, readiness)
- * @param store the status store (operator retry and cancel)
+ * @param store the status store (the rows of accepted tasks, operator retry and cancel); its node
+ *     names the ingress in the tasks' histories
  * @param clock time source of every time the ingress computes
  * @param meters where {@code conveyor.ingress.*} and {@code conveyor.http.*} meters go
  * @param prometheus the process's metrics in Prometheus text format, served at {@code GET /metrics};

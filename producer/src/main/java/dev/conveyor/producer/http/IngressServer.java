@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * services ({@link IngressServices}: events, interactive, webhooks, the status API, health). Every
  * request runs on its own virtual thread, so handlers are plain blocking code; every failure is an
  * {@link HttpError} turned into {@code {"error","detail"}} in one place ({@link JsonResponses}); an
- * event is acknowledged only after Kafka acknowledged it.
+ * event is acknowledged only after Kafka acknowledged it and its {@code queued} row was written
+ * ({@link dev.conveyor.producer.AcceptedTasks}; given up on after one second when the database
+ * does not answer).
  *
  * <p>Two ways to start it: from {@link IngressParts} (the process made the Kafka producer and owns
  * it), or from {@link IngressConfig} and {@link Collaborators} (the ingress makes its producer with

@@ -1,5 +1,6 @@
 package dev.conveyor.producer.http;
 
+import dev.conveyor.producer.AcceptedTasks;
 import dev.conveyor.producer.Publisher;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
@@ -9,7 +10,8 @@ import java.util.List;
  * The ingress's services, wired from its parts, and the order their routes are registered in:
  * request timing first, then authentication (before every {@code /v1} route), the three ways
  * events come in, the status API, health; errors become JSON last. Closing it closes what the
- * services opened themselves (the replies consumer, the stats admin client).
+ * services opened themselves (the replies consumer, the stats admin client, the writer of accepted
+ * tasks' rows).
  *
  * @param metrics the ingress's meters (the request timer is a routing filter)
  * @param auth bearer tokens on {@code /v1/*}
@@ -19,16 +21,22 @@ import java.util.List;
  * @param status the status API and the dashboard
  * @param health health and metrics endpoints
  * @param replies the interactive answers' listener
+ * @param accepted writes the {@code queued} row of every task the ingress accepts, before the answer
  */
 record IngressServices(IngressMetrics metrics, BearerAuth auth, EventsService events, InteractiveService interactive,
-        WebhooksService webhooks, StatusService status, HealthService health, ReplyListener replies)
-        implements AutoCloseable {
+        WebhooksService webhooks, StatusService status, HealthService health, ReplyListener replies,
+        AcceptedTasks accepted) implements AutoCloseable {
+
+    /** The history's reason for the first transition of a task the ingress wrote the row of. */
+    static final String ACCEPTED_REASON = "accepted by the ingress";
 
     /** Wires the services of an ingress; starts the replies listener. */
     static IngressServices wire(IngressParts parts) {
         IngressConfig config = parts.config();
         IngressMetrics metrics = new IngressMetrics(parts.meters());
-        Publisher publisher = new Publisher(parts.producer(), config.topicPrefix(), parts.clock());
+        // Every way a task comes in (events, webhooks, interactive) has its row before its answer.
+        AcceptedTasks accepted = AcceptedTasks.start(parts.store(), ACCEPTED_REASON, metrics.queuedWriteFailures());
+        Publisher publisher = new Publisher(parts.producer(), config.topicPrefix(), parts.clock(), accepted);
         TaskEnqueuer enqueuer = new TaskEnqueuer(publisher, new IdempotencyKeys(parts.database().dsl()), metrics,
                 parts.clock());
         EventIntake intake = new EventIntake(config, new RequestLimits(config.maxBody(), config.maxInFlight()),
@@ -42,13 +50,14 @@ record IngressServices(IngressMetrics metrics, BearerAuth auth, EventsService ev
                     config.maxPendingInteractive());
         } catch (RuntimeException e) {
             stats.close();
+            accepted.close();
             throw e;
         }
         return new IngressServices(metrics, new BearerAuth(config.tokens()), new EventsService(intake),
                 new InteractiveService(intake, replies), new WebhooksService(intake),
                 new StatusService(parts.database().dsl(), tasks, stats),
                 new HealthService(parts.database().dsl(), parts.producer(), config.repliesTopic(), parts.prometheus()),
-                replies);
+                replies, accepted);
     }
 
     /**
@@ -69,5 +78,6 @@ record IngressServices(IngressMetrics metrics, BearerAuth auth, EventsService ev
     public void close() {
         replies.close();
         status.close();
+        accepted.close();
     }
 }

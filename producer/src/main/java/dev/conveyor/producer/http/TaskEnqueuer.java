@@ -125,7 +125,10 @@ final class TaskEnqueuer {
      * wait has no timer of its own: the producer bounds every send ({@code max.block.ms} to enqueue,
      * {@code delivery.timeout.ms} to be acknowledged, 5 s and 8 s unless {@code kafka.client.*} says
      * otherwise) and fails the send when a bound passes. A timed wait armed a timer per request on
-     * the virtual-thread scheduler for nothing.
+     * the virtual-thread scheduler for nothing. After the acknowledgement the wait includes the
+     * task's {@code queued} row ({@link dev.conveyor.producer.AcceptedTasks}: one group commit for
+     * the concurrent requests, given up after its own bound, one watchdog for all), so the client's
+     * answer comes when {@code GET statusUrl} finds the task.
      *
      * <p>Two 503s: {@value #NOT_ENQUEUED} when the record certainly was not written (it never left
      * the producer, or the broker refused it); otherwise, when the record may have been written (a

@@ -254,6 +254,14 @@ class QueuedAtAcceptanceIT {
             UUID id = UUID.fromString(json(accepted).path("id").asText());
             assertThat(cutOffMeters.counter("conveyor.ingress.queued.write.failures").count()).isGreaterThanOrEqualTo(1);
             assertThat(ceIds(orders)).contains(id.toString());
+
+            long asked = System.nanoTime();
+            HttpResponse<String> status = get(cutOff, json(accepted).path("statusUrl").asText());
+            assertThat(status.statusCode()).as("polling statusUrl during the outage: " + status.body()).isEqualTo(503);
+            assertThat(status.headers().firstValue("Retry-After")).hasValue("5");
+            assertThat(json(status).path("error").asText()).isEqualTo("unavailable");
+            assertThat(Duration.ofNanos(System.nanoTime() - asked)).as("within the pool's connection timeout")
+                    .isLessThan(Duration.ofSeconds(8));
         } finally {
             proxy.heal();
         }

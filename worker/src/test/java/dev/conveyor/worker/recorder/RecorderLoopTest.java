@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.conveyor.schema.TaskIds;
-import dev.conveyor.schema.kafka.TaskRecordCodec;
 import dev.conveyor.store.StatusChange;
 import dev.conveyor.store.StatusStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -15,7 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -137,3 +135,4 @@ class RecorderLoopTest {
                 .isEqualTo(1);
     }
 
+}

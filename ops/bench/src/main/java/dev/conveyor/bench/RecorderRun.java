@@ -30,7 +30,7 @@ final class RecorderRun implements AutoCloseable {
         this.recorder = recorder;
     }
 
-    static RecorderRun start(BenchContext ctx, String topic, Database db, String name) {
+    static RecorderRun start(BenchContext ctx, String topic, Database db, String name) throws InterruptedException {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         meters.config().meterFilter(new MeterFilter() {
             @Override
@@ -45,20 +45,28 @@ final class RecorderRun implements AutoCloseable {
         RecorderConfig config = new RecorderConfig(true, ctx.infra().bootstrap(), Map.of(),
                 ctx.infra().name(name + "_recorder"), name + "-recorder", Set.of(topic),
                 RecorderConfig.DEFAULT_BATCH_SIZE);
-        return new RecorderRun(QueuedRecorder.start(config, new QueuedRecorder.Collaborators(
-                new JooqStatusStore(db.dsl(), name + "-recorder"), meters, Clock.systemUTC())));
+        QueuedRecorder recorder = QueuedRecorder.start(config, new QueuedRecorder.Collaborators(
+                new JooqStatusStore(db.dsl(), name + "-recorder"), meters, Clock.systemUTC()));
+        // A deployment's recorder has long had its partitions: its group join is not lag.
+        if (!recorder.awaitAssignment(Duration.ofSeconds(60))) {
+            recorder.close();
+            throw new IllegalStateException(name + ": the recorder got no partitions within 60 s");
+        }
+        return new RecorderRun(recorder);
     }
 
     /**
      * Puts {@code recorded_per_s} (queued rows it wrote per second of the step),
      * {@code recorder_records_per_s} (records whose row it saw durable, written or already there,
-     * per second) and {@code recorder_lag_p99_ms} (record timestamp to row durable) on {@code line}.
+     * per second), {@code recorder_lag_p99_ms} (record timestamp to row durable) and
+     * {@code recorder_write_mean_ms} (one poll's insert statement) on {@code line}.
      */
     void putFigures(Line line, double seconds) {
         RecorderMetrics m = recorder.metrics();
         line.put("recorded_per_s", seconds > 0 ? Math.round(m.recorded() / seconds) : 0)
                 .put("recorder_records_per_s", seconds > 0 ? Math.round(m.lag().count() / seconds) : 0)
-                .put("recorder_lag_p99_ms", Line.round3(p99Ms()));
+                .put("recorder_lag_p99_ms", Line.round3(p99Ms()))
+                .put("recorder_write_mean_ms", Line.round3(m.write().mean(TimeUnit.MILLISECONDS)));
     }
 
     private double p99Ms() {

@@ -86,6 +86,22 @@ public final class QueuedRecorder implements AutoCloseable {
         return recorder;
     }
 
+    /**
+     * Waits until the group gave this recorder partitions (for a caller that measures from then on).
+     *
+     * @return false when none came within {@code timeout}
+     */
+    public boolean awaitAssignment(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!loop.hasPartitions()) {
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+
     /** The recorder's meters. */
     public RecorderMetrics metrics() {
         return metrics;

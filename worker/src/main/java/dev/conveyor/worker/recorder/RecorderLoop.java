@@ -5,13 +5,14 @@ import dev.conveyor.store.StatusStore;
 import dev.conveyor.worker.internal.Retry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jooq.exception.DataAccessException;
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The recorder's consumer thread: poll → select ({@link AcceptedRecords}) → one
- * {@link StatusStore#recordQueued} per poll → commit. Offsets are committed only after the rows are
+ * {@link StatusStore#recordQueued} per poll → commit (asynchronous). Offsets are committed only after the rows are
  * durable, so a crash or a stop in between leaves the records to be read again; that is harmless,
  * since {@code recordQueued} never touches a row that exists. While PostgreSQL is down the write
  * is retried ({@link Retry}) and the loop polls nothing more: Kafka keeps the records, none is lost.
@@ -40,6 +41,8 @@ final class RecorderLoop implements Runnable {
     private final Clock clock;
     private final Retry retry = Retry.untilStopped();
     private volatile boolean stopping;
+    /** Partitions assigned to this recorder right now (written by the consumer thread's rebalance callbacks). */
+    private volatile int assigned;
 
     RecorderLoop(Consumer<byte[], byte[]> consumer, Set<String> topics, AcceptedRecords selection, StatusStore store,
             RecorderMetrics metrics, Clock clock) {
@@ -54,7 +57,23 @@ final class RecorderLoop implements Runnable {
     @Override
     public void run() {
         try {
-            consumer.subscribe(topics);
+            consumer.subscribe(topics, new ConsumerRebalanceListener() {
+                // Nothing to finish on a revocation: each poll is written and committed before the next.
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    assigned = Math.max(0, assigned - partitions.size());
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    assigned += partitions.size();
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    onPartitionsRevoked(partitions);
+                }
+            });
             while (!stopping) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
                 if (!records.isEmpty() && !record(records)) {
@@ -102,7 +121,8 @@ final class RecorderLoop implements Runnable {
         if (accepted.isEmpty()) {
             return 0;
         }
-        return retry.call(() -> stopping, DataAccessException.class, log,
+        long start = System.nanoTime();
+        int inserted = retry.call(() -> stopping, DataAccessException.class, log,
                 "Recording " + accepted.size() + " queued row(s)", () -> {
                     try {
                         return store.recordQueued(accepted).size();
@@ -111,24 +131,33 @@ final class RecorderLoop implements Runnable {
                         throw e;
                     }
                 });
+        metrics.write().record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        return inserted;
     }
 
+    /**
+     * Commits without waiting: the rows are durable already, so a commit that fails or is still in
+     * flight at a rebalance only means the partitions' next owner reads those records again, finds
+     * their rows and writes nothing. (Closing the consumer waits for commits in flight.)
+     */
     private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        try {
-            consumer.commitSync(offsets);
-        } catch (WakeupException e) {
-            throw e;
-        } catch (KafkaException e) {
-            // The rows are durable; the records will be read again by the partitions' next owner,
-            // which finds their rows and writes nothing.
-            log.warn("Committing recorder offsets failed (those records will be read again): {}", e.getMessage());
-        }
+        consumer.commitAsync(offsets, (committed, error) -> {
+            if (error != null) {
+                log.warn("Committing recorder offsets failed (those records will be read again): {}",
+                        error.getMessage());
+            }
+        });
     }
 
     private void rewind(ConsumerRecords<byte[], byte[]> records) {
         for (TopicPartition tp : records.partitions()) {
             consumer.seek(tp, records.records(tp).getFirst().offset());
         }
+    }
+
+    /** Whether the group gave this recorder any partition. */
+    boolean hasPartitions() {
+        return assigned > 0;
     }
 
     void stop() {

@@ -18,6 +18,7 @@ public final class RecorderMetrics {
     private final Counter recorded;
     private final Counter writeFailures;
     private final Timer lag;
+    private final Timer write;
     private final Map<Skip, Counter> skipped = new EnumMap<>(Skip.class);
 
     RecorderMetrics(MeterRegistry registry) {
@@ -31,6 +32,9 @@ public final class RecorderMetrics {
                 .description("From a record's Kafka timestamp to its task's row being durable (written now or "
                         + "found already there)")
                 .publishPercentileHistogram().register(registry);
+        this.write = Timer.builder("conveyor.recorder.write")
+                .description("Time to write one poll's queued rows (one statement), retries included")
+                .register(registry);
         for (Skip reason : Skip.values()) {
             skipped.put(reason, Counter.builder("conveyor.recorder.skipped")
                     .description("Records the recorder wrote no row for, by why")
@@ -45,6 +49,11 @@ public final class RecorderMetrics {
             lag.record(Duration.ofMillis(Math.max(0, nowMs - timestamp)));
         }
         batch.skipped().forEach((reason, count) -> skipped.get(reason).increment(count));
+    }
+
+    /** The write timer: one sample per poll that had rows to write. */
+    public Timer write() {
+        return write;
     }
 
     void writeFailed() {

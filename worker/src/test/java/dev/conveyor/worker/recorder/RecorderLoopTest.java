@@ -80,8 +80,9 @@ class RecorderLoopTest {
     }
 
     @Test
-    void onePollIsOneWriteThenOneCommit() {
+    void onePollIsOneWriteThenOneCommit() throws InterruptedException {
         start();
+        assertThat(recorder.awaitAssignment(Duration.ofSeconds(5))).isTrue();
         consumer.schedulePollTask(() -> {
             consumer.addRecord(plain("clicks", 0, 0));
             consumer.addRecord(plain("clicks", 0, 1));

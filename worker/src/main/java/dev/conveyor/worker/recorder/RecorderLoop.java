@@ -96,7 +96,7 @@ final class RecorderLoop implements Runnable {
      *
      * @return false when the recorder was stopped (or interrupted) before the rows were durable
      */
-    boolean record(ConsumerRecords<byte[], byte[]> records) {
+    private boolean record(ConsumerRecords<byte[], byte[]> records) {
         try {
             PollBatch batch = selection.select(records);
             int inserted = write(batch.accepted());

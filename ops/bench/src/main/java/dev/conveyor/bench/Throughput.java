@@ -43,7 +43,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * PostgreSQL). A warm-up drain through a worker comes first, so the JIT has compiled the path.
  * Then the worker issue's shape: N tasks preloaded with nobody consuming, read by a plain consumer
  * ({@code raw_consume_per_s}) and drained by a worker started afterwards ({@code drain_per_s},
- * {@code ratio_raw_consume}).
+ * {@code ratio_raw_consume}). A recorder runs beside every worker, as in a deployment (see {@link RecorderRun}).
  */
 public final class Throughput implements Workload {
 
@@ -76,7 +76,7 @@ public final class Throughput implements Workload {
                 String topic = ctx.infra().name("w1_warmup");
                 ctx.infra().createTopic(topic, s.partitions());
                 ctx.progress().say("W1: warm-up, " + s.w1WarmupJobs() + " tasks through a worker (not measured)");
-                Drain warm = drain(ctx, topic, s.w1WarmupJobs(), schema.db(), "w1-warmup");
+                Drain warm = drain(ctx, topic, s.w1WarmupJobs(), schema.db(), "w1-warmup", null);
                 line.put("warmup_seconds", warm.seconds);
             }
         }
@@ -93,7 +93,7 @@ public final class Throughput implements Workload {
             String topic = ctx.infra().name("w1");
             ctx.infra().createTopic(topic, s.partitions());
             ctx.progress().say("W1: publishing " + n + " tasks with the Java publisher while a worker runs");
-            Drain d = drain(ctx, topic, n, schema.db(), "w1");
+            Drain d = drain(ctx, topic, n, schema.db(), "w1", line);
             line.put("enqueue_per_s", Math.round(n / d.publishSeconds)).put("e2e_per_s", Math.round(d.perSecond()))
                     .put("wall_s", d.seconds).put("done", d.done).put("duplicates", d.duplicates);
             if (d.statusBatches > 0) {
@@ -158,9 +158,10 @@ public final class Throughput implements Workload {
             return TaskResult.done();
         });
         WorkerConfig config = ctx.worker(name, prefix).build();
+        RecorderRun recorder = RecorderRun.start(ctx, topic, db, name);
         Worker worker = Worker.start(config, new Worker.Collaborators(db.dsl(), Extensions.of(extension),
                 new SimpleMeterRegistry(), Clock.systemUTC()));
-        try {
+        try (recorder) {
             long deadline = System.nanoTime() + ctx.stepTimeout().toNanos();
             Done reached = awaitDone(ctx, db, topic, n, handled, deadline, name);
             long done = reached.rows();
@@ -249,10 +250,12 @@ public final class Throughput implements Workload {
     }
 
     /**
-     * Starts a worker on {@code topic}, publishes {@code n} tasks with the Java publisher and waits
-     * until every one has a {@code done} row.
+     * Starts a recorder and a worker on {@code topic}, publishes {@code n} tasks with the Java
+     * publisher and waits until every one has a {@code done} row; the recorder's figures go on
+     * {@code recorderFigures} unless it is null.
      */
-    private Drain drain(BenchContext ctx, String topic, int n, Database db, String name) throws Exception {
+    private Drain drain(BenchContext ctx, String topic, int n, Database db, String name, Line recorderFigures)
+            throws Exception {
         AtomicLong handled = new AtomicLong();
         RecordingExtension extension = new RecordingExtension(topic, "bench-noop", task -> {
             handled.incrementAndGet();
@@ -261,9 +264,10 @@ public final class Throughput implements Workload {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         String prefix = ctx.prefix(name);
         WorkerConfig config = ctx.worker(name, prefix).build();
+        RecorderRun recorder = RecorderRun.start(ctx, topic, db, name);
         Worker worker = Worker.start(config, new Worker.Collaborators(db.dsl(), Extensions.of(extension), meters,
                 Clock.systemUTC()));
-        try (Publisher publisher = Publisher.connect(ctx.infra().bootstrap(), prefix, Map.of())) {
+        try (recorder; Publisher publisher = Publisher.connect(ctx.infra().bootstrap(), prefix, Map.of())) {
             if (!worker.awaitAssignment(Duration.ofSeconds(60))) {
                 throw new IllegalStateException(name + ": the worker got no partitions within 60 s");
             }
@@ -285,6 +289,9 @@ public final class Throughput implements Workload {
             Done reached = awaitDone(ctx, db, topic, n, handled, deadline, name);
             long done = reached.rows();
             double seconds = (reached.reachedNanos() - start) / 1e9;
+            if (recorderFigures != null) {
+                recorder.putFigures(recorderFigures, seconds);
+            }
             Timer writes = meters.find("conveyor.worker.status.write").timer();
             long batches = writes == null ? 0 : writes.count();
             double mean = writes == null || batches == 0 ? 0 : writes.mean(TimeUnit.MILLISECONDS);

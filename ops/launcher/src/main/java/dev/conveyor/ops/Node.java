@@ -13,6 +13,8 @@ import dev.conveyor.store.db.DbConfig;
 import dev.conveyor.store.db.Database;
 import dev.conveyor.worker.Extensions;
 import dev.conveyor.worker.Worker;
+import dev.conveyor.worker.recorder.QueuedRecorder;
+import dev.conveyor.worker.recorder.RecorderConfig;
 import dev.conveyor.worker.scheduler.ScheduleDefinition;
 import dev.conveyor.worker.scheduler.Scheduler;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -164,9 +166,30 @@ public final class Node implements AutoCloseable {
                 .sharing(store, sharedProducer(config))));
     }
 
+    /** Starts the scheduler and, unless {@code recorder.enabled} is false, the recorder beside it. */
     public Scheduler scheduler(ConveyorConfig config, List<ScheduleDefinition> extra) {
-        return own(Scheduler.start(config.scheduler(extra), new Scheduler.Collaborators(database, clock, meters)
-                .sharing(store, sharedProducer(config))));
+        Scheduler scheduler = own(Scheduler.start(config.scheduler(extra), new Scheduler.Collaborators(database, clock,
+                meters).sharing(store, sharedProducer(config))));
+        recorder(config);
+        return scheduler;
+    }
+
+    /**
+     * The recorder, in the scheduler role (one group across every scheduler): it records the
+     * configured {@code topics} plus the extensions' topics when this process loaded extensions
+     * (dev mode, or a worker in the same process).
+     */
+    private void recorder(ConveyorConfig config) {
+        RecorderConfig settings = config.recorder(extensions == null ? Set.of() : extensions.topics());
+        if (!settings.enabled()) {
+            log.info("Recorder disabled (recorder.enabled: false): tasks produced straight to Kafka get their row "
+                    + "when a worker picks them up");
+        } else if (settings.topics().isEmpty()) {
+            log.warn("Recorder not started: no task topic is known (topics: is empty), so tasks produced straight "
+                    + "to Kafka get their row only when a worker picks them up");
+        } else {
+            own(QueuedRecorder.start(settings, new QueuedRecorder.Collaborators(store, meters, clock)));
+        }
     }
 
     public IngressServer ingress(ConveyorConfig config, Set<String> extraTopics) {

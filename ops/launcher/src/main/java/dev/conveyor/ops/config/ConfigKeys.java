@@ -59,6 +59,7 @@ public final class ConfigKeys {
             "slow-reschedule-floor", "status-writers", "status-batch-size", "running-mark-after", "config-refresh",
             "shutdown-grace"), GUARDS, under("topics.<topic>", GUARDS));
     static final List<Key> SCHEDULER = under("scheduler", values("group", "batch-size", "safety-poll"));
+    static final List<Key> RECORDER = under("recorder", values("enabled", "group", "batch-size"));
     static final List<Key> CALLBACKS = under("callbacks", values("secret", "max-attempts", "allow-private-networks"));
     static final List<Key> NOTIFICATIONS = under("notifications[]", values("name", "url", "method"),
             lists("on", "topics"), maps("headers", "payload"));
@@ -69,7 +70,7 @@ public final class ConfigKeys {
     static final List<Key> LOG = under("log", values("format"));
 
     /** Every known key, in the order of {@code ops/conveyor.yaml}. */
-    public static final List<Key> ALL = join(HTTP, KAFKA, DB, TOPICS, WORKER, SCHEDULER, CALLBACKS, NOTIFICATIONS,
+    public static final List<Key> ALL = join(HTTP, KAFKA, DB, TOPICS, WORKER, SCHEDULER, RECORDER, CALLBACKS, NOTIFICATIONS,
             WEBHOOKS, SCHEDULES, LOG);
 
     private ConfigKeys() {}

@@ -11,6 +11,7 @@ import dev.conveyor.schema.json.Json;
 import dev.conveyor.worker.WorkerConfig;
 import dev.conveyor.worker.outbound.OutboundSettings;
 import dev.conveyor.worker.scheduler.ScheduleDefinition;
+import dev.conveyor.worker.recorder.RecorderConfig;
 import dev.conveyor.worker.scheduler.SchedulerConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -88,6 +89,7 @@ public final class ConveyorConfig {
         db();
         worker();
         scheduler(List.of());
+        recorder(Set.of());
         ingress(Set.of());
     }
 
@@ -162,6 +164,16 @@ public final class ConveyorConfig {
         List<ScheduleDefinition> schedules = new ArrayList<>(schedules());
         schedules.addAll(extra);
         return SchedulerSection.read(root.section("scheduler"), kafka(), node(), schedules, outbound());
+    }
+
+    /**
+     * Recorder settings ({@code recorder.*}); it records the task topics of {@code topics} plus
+     * {@code extraTopics} (the extensions' topics, when the process knows them).
+     */
+    public RecorderConfig recorder(Set<String> extraTopics) {
+        Set<String> topics = new LinkedHashSet<>(topics());
+        topics.addAll(extraTopics);
+        return RecorderSection.read(root.section("recorder"), kafka(), node(), topics);
     }
 
     /** {@code callbacks:} and {@code notifications:}, for the worker (outbox rows) and the scheduler (delivery). */

@@ -151,6 +151,9 @@ final class ConfigProbes {
         probe("scheduler.group", "sg", c -> c.scheduler(List.of()).group(), "sg");
         probe("scheduler.batch-size", 77, c -> c.scheduler(List.of()).batchSize(), 77);
         probe("scheduler.safety-poll", "9s", c -> c.scheduler(List.of()).safetyPoll(), Duration.ofSeconds(9));
+        probe("recorder.enabled", false, c -> c.recorder(Set.of()).enabled(), false);
+        probe("recorder.group", "rg", c -> c.recorder(Set.of()).group(), "rg");
+        probe("recorder.batch-size", 77, c -> c.recorder(Set.of()).batchSize(), 77);
         probe("callbacks.secret", "s3cret", c -> List.of(String.valueOf(c.worker().outbound().callbacks().secret()),
                 String.valueOf(c.scheduler(List.of()).outbound().callbacks().secret())), List.of("s3cret", "s3cret"));
         probe("callbacks.max-attempts", 3, c -> c.scheduler(List.of()).outbound().callbacks().maxAttempts(), 3);

@@ -1,0 +1,21 @@
+package dev.conveyor.worker.recorder;
+
+/** Why the recorder wrote no row for a record (the {@code reason} tag of {@code conveyor.recorder.skipped}). */
+enum Skip {
+    /** A scheduler's redelivery (attempt above 1, or a {@code conveyor_not_before} header): its row exists. */
+    REDELIVERY("redelivery"),
+    /** The record does not decode into a task: the worker dead-letters it. */
+    UNDECODABLE("undecodable"),
+    /** The topic records no queued rows ({@link QueuedRowTopics}). */
+    TOPIC_NOT_RECORDED("topic-not-recorded");
+
+    private final String tag;
+
+    Skip(String tag) {
+        this.tag = tag;
+    }
+
+    String tag() {
+        return tag;
+    }
+}

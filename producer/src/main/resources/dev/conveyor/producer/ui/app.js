@@ -443,7 +443,7 @@
     return [cards, facts, h('h2', null, 'By topic'), h('div', { 'class': 'scroll' }, table)];
   }
 
-  /** The age of the oldest queued task that {@code from} (a topic, or the stats) reports, linking to the queued list. */
+  /** A cell with the age of the oldest queued task that 'from' (a topic, or the whole stats) reports, linking to the queued list. */
   function oldestQueuedCell(from, testid, filters) {
     var age = from.oldestQueuedAgeSeconds;
     if (age === null || age === undefined) {

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
 @ConveyorIntegrationTest
 class StatusApiDatabaseDownIT {
 
-    private static final Pattern HOST_PORT = Pattern.compile("jdbc:postgresql://([^:/]+):(\\d+)(/.*)");
+    private static final Pattern HOST_PORT = Pattern.compile("jdbc:postgresql://([^:/]+)(?::(\\d+))?(/.*)");
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
@@ -56,7 +56,8 @@ class StatusApiDatabaseDownIT {
         String prefix = TestKafka.uniqueName("dbdown") + ".";
         kafka.createTopicNamed(prefix + "replies", 1);
         kafka.createTopicNamed(prefix + "delayed", 1);
-        try (Forwarder forwarder = new Forwarder(new InetSocketAddress(url.group(1), Integer.parseInt(url.group(2))));
+        try (Forwarder forwarder = new Forwarder(new InetSocketAddress(url.group(1),
+                url.group(2) == null ? 5432 : Integer.parseInt(url.group(2))));
                 Database database = Database.open(new DbConfig("jdbc:postgresql://127.0.0.1:" + forwarder.port()
                         + url.group(3), db.user(), db.password(), 2, db.schema()), "db-down-it");
                 IngressServer ingress = IngressServer.start(IngressConfig.builder(kafka.bootstrap()).port(0)

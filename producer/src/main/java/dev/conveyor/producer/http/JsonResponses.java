@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * JSON answers, and the one place where failures become {@code {"error","detail"}} responses:
- * an {@link HttpError} as it says, Helidon's own (no route, bad request line) with its status, and
- * anything else as a logged 500.
+ * an {@link HttpError} as it says, Helidon's own (no route, bad request line) with its status, an
+ * unreachable database as a 503 ({@link DatabaseUnavailable}), and anything else as a logged 500.
  */
 final class JsonResponses {
 
@@ -40,6 +40,12 @@ final class JsonResponses {
                             + "retry shortly", Map.of("Retry-After", "5")));
                 })
                 .error(Exception.class, (req, res, e) -> {
+                    if (DatabaseUnavailable.is(e)) {
+                        log.warn("{} {}: the database is not reachable: {}", req.prologue().method().text(),
+                                req.path().path(), e.getMessage());
+                        sendError(res, DatabaseUnavailable.ANSWER);
+                        return;
+                    }
                     log.error("Unexpected failure serving {} {}", req.prologue().method().text(), req.path().path(), e);
                     sendError(res, new HttpError(500, "internal error", "the ingress failed; see its log"));
                 });

@@ -51,8 +51,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /v1/stats} (docs/status-api.md): task counts per topic and status, the oldest queued
- * task, the scheduled backlog, the worker group's consumer lag and the throughput of the last
+ * {@code GET /v1/stats} (docs/status-api.md): task counts per topic and status, each topic's queued
+ * backlog (rows) and oldest queued task beside the worker group's consumer lag on it, the oldest
+ * queued task overall, the scheduled backlog and the throughput of the last
  * {@value #THROUGHPUT_MINUTES} minutes.
  *
  * <p>Every database figure is read so that it costs the same however many tasks there are: counts
@@ -106,7 +107,8 @@ public final class StatsApi implements AutoCloseable {
         Instant now = clock.instant();
         pruneFinishedMinutes(now);
         Map<String, Map<TaskStatus, Long>> counts = counts();
-        Instant oldestQueued = oldestQueuedQuery().fetchOne(0, Instant.class);
+        Map<String, Instant> oldestQueuedByTopic = oldestQueued();
+        Instant oldestQueued = oldestQueuedByTopic.values().stream().min(Instant::compareTo).orElse(null);
         Record2<Integer, Instant> scheduled = scheduledQuery().fetchOne();
         Instant windowEnd = now.truncatedTo(ChronoUnit.MINUTES);
         Instant windowStart = windowEnd.minus(THROUGHPUT_MINUTES, ChronoUnit.MINUTES);
@@ -128,15 +130,15 @@ public final class StatsApi implements AutoCloseable {
                 countsJson.put(status.wireName(), n);
                 totals.merge(status, n, Long::sum);
             }
+            t.put("queued", c.getOrDefault(TaskStatus.QUEUED, 0L));
+            putOldestQueued(t, oldestQueuedByTopic.get(topic), now);
             t.put("lag", lag.available() ? lag.byTopic().get(topic) : null);
         }
         ObjectNode totalsJson = json.putObject("totals");
         for (TaskStatus status : TaskStatus.values()) {
             totalsJson.put(status.wireName(), totals.getOrDefault(status, 0L));
         }
-        json.put("oldestQueuedAt", oldestQueued == null ? null : oldestQueued.toString());
-        json.put("oldestQueuedAgeSeconds", oldestQueued == null ? null
-                : Math.max(0, Duration.between(oldestQueued, now).toMillis()) / 1000.0);
+        putOldestQueued(json, oldestQueued, now);
         json.putObject("scheduled")
                 .put("pending", scheduled.value1())
                 .put("nextDueAt", scheduled.value2() == null ? null : scheduled.value2().toString());
@@ -189,28 +191,45 @@ public final class StatsApi implements AutoCloseable {
     // ---- oldest queued -----------------------------------------------------------------------
 
     /**
-     * The oldest queued task: for each topic with queued tasks (from the counters), the first entry
-     * of {@code tasks_status_topic_created_idx} for (queued, topic), read backwards. A plain
-     * {@code min(created_at) where status = 'queued'} would read every queued entry of that index,
-     * since the topic sits between status and created_at. The status is an inline literal, not a
-     * bind value: the index is partial ({@code where status <> 'done'}), and a generic plan for a
-     * bound status could not use it.
+     * The oldest queued task of each topic that has queued tasks (from the counters): the first
+     * entry of {@code tasks_status_topic_created_idx} for (queued, topic), read backwards, one index
+     * probe per topic. A plain {@code min(created_at) where status = 'queued'} would read every
+     * queued entry of that index, since the topic sits between status and created_at. The status is
+     * an inline literal, not a bind value: the index is partial ({@code where status <> 'done'}),
+     * and a generic plan for a bound status could not use it.
      */
-    private ResultQuery<Record1<Instant>> oldestQueuedQuery() {
+    private ResultQuery<Record2<String, Instant>> oldestQueuedQuery() {
         Table<Record1<String>> queuedTopics = select(TASK_COUNTS.TOPIC)
                 .from(TASK_COUNTS)
                 .where(TASK_COUNTS.STATUS.eq(inline(TaskStatus.QUEUED, TASK_COUNTS.STATUS)))
                 .groupBy(TASK_COUNTS.TOPIC)
                 .having(sum(TASK_COUNTS.N).gt(inline(java.math.BigDecimal.ZERO)))
                 .asTable("queued_topics");
+        Field<String> topic = queuedTopics.field(TASK_COUNTS.TOPIC);
         Table<Record1<Instant>> oldest = lateral(select(TASKS.CREATED_AT)
                 .from(TASKS)
                 .where(TASKS.STATUS.eq(inline(TaskStatus.QUEUED, TASKS.STATUS)))
-                .and(TASKS.TOPIC.eq(queuedTopics.field(TASK_COUNTS.TOPIC)))
+                .and(TASKS.TOPIC.eq(topic))
                 .orderBy(TASKS.CREATED_AT)
                 .limit(inline(1)))
                 .asTable("oldest");
-        return dsl.select(min(oldest.field(TASKS.CREATED_AT))).from(queuedTopics).crossJoin(oldest);
+        return dsl.select(topic, oldest.field(TASKS.CREATED_AT)).from(queuedTopics).crossJoin(oldest);
+    }
+
+    /** Topic → creation time of its oldest queued task; topics without queued tasks are absent. */
+    private Map<String, Instant> oldestQueued() {
+        Map<String, Instant> byTopic = new HashMap<>();
+        for (var r : oldestQueuedQuery().fetch()) {
+            byTopic.put(r.value1(), r.value2());
+        }
+        return byTopic;
+    }
+
+    /** {@code oldestQueuedAt} and {@code oldestQueuedAgeSeconds} (null and null when none is queued). */
+    private static void putOldestQueued(ObjectNode json, Instant oldest, Instant now) {
+        json.put("oldestQueuedAt", oldest == null ? null : oldest.toString());
+        json.put("oldestQueuedAgeSeconds", oldest == null ? null
+                : Math.max(0, Duration.between(oldest, now).toMillis()) / 1000.0);
     }
 
     // ---- scheduled backlog -------------------------------------------------------------------

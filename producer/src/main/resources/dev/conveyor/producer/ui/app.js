@@ -413,7 +413,8 @@
 
     var head = h('tr', null, h('th', null, 'Topic'), STATUSES.map(function (s) {
       return h('th', { 'class': 'num' }, badge(s));
-    }), h('th', { 'class': 'num' }, 'Lag'));
+    }), h('th', { 'class': 'num' }, 'Lag'), h('th', { 'class': 'num', title: 'age of the topic\'s oldest queued task' },
+      'Oldest queued'));
     var rows = topics.map(function (t) {
       var counts = t.counts || {};
       return h('tr', { 'data-testid': 'topic-row', 'data-topic': t.topic },
@@ -425,11 +426,14 @@
               number(n)));
         }),
         h('td', { 'class': 'num', 'data-testid': 'topic-lag' }, t.lag === null || t.lag === undefined
-          ? h('span', { 'class': 'muted', title: 'Kafka unreachable' }, '—') : number(t.lag)));
+          ? h('span', { 'class': 'muted', title: lag.available === false ? 'Kafka unreachable' : 'no committed offsets' }, '—')
+          : number(t.lag)),
+        oldestQueuedCell(t, 'topic-oldest-queued', { status: 'queued', topic: t.topic }));
     });
     var foot = h('tr', { 'class': 'total-row' }, h('th', { scope: 'row' }, 'Total'), STATUSES.map(function (s) {
       return h('td', { 'class': 'num' }, h('a', { href: tasksHash({ status: s }) }, number(totals[s] || 0)));
-    }), h('td', { 'class': 'num' }, lag.available === false ? '—' : number(lag.total)));
+    }), h('td', { 'class': 'num' }, lag.available === false ? '—' : number(lag.total)),
+      oldestQueuedCell(stats, 'total-oldest-queued', { status: 'queued' }));
 
     var table = topics.length
       ? h('table', { 'class': 'grid', id: 'topics', 'data-testid': 'overview-topics' },
@@ -437,6 +441,16 @@
       : h('p', { 'class': 'empty', 'data-testid': 'overview-topics' }, 'No tasks yet.');
 
     return [cards, facts, h('h2', null, 'By topic'), h('div', { 'class': 'scroll' }, table)];
+  }
+
+  /** A cell with the age of the oldest queued task that 'from' (a topic, or the whole stats) reports, linking to the queued list. */
+  function oldestQueuedCell(from, testid, filters) {
+    var age = from.oldestQueuedAgeSeconds;
+    if (age === null || age === undefined) {
+      return h('td', { 'class': 'num zero', 'data-testid': testid }, h('span', { 'class': 'muted' }, '—'));
+    }
+    return h('td', { 'class': 'num nowrap', 'data-testid': testid, title: 'since ' + from.oldestQueuedAt },
+      h('a', { href: tasksHash(filters) }, duration(age)));
   }
 
   function fact(label, testid, value) {

@@ -278,6 +278,53 @@ class DashboardBrowserIT {
         screenshot("dashboard-detail.png");
     }
 
+    /**
+     * A task accepted but not picked up by any worker (its record waits in Kafka): the overview shows
+     * the topic's queued backlog and the age of its oldest task beside the lag, and the task's page
+     * offers Cancel, which marks it cancelled. Needs {@code GET /v1/stats} and
+     * {@code POST /v1/tasks/{id}/cancel}.
+     */
+    @Test
+    void cancelATaskThatWaitsInKafka() throws Exception {
+        String waiting = TestKafka.uniqueName("dash-waiting");
+        Instant acceptedAt = Instant.now().minusSeconds(150);
+        Task older = Task.builder().topic(waiting).type("mail.send").payload("{\"to\": \"a@example.com\"}",
+                "application/json").createdAt(acceptedAt).idempotencyKey("mail-" + UUID.randomUUID()).build();
+        Task newer = Task.builder().topic(waiting).type("mail.send").payload("{}", "application/json")
+                .createdAt(Instant.now()).build();
+        store.recordQueued(List.of(StatusChange.accepted(older, "accepted by the ingress"),
+                StatusChange.accepted(newer, "accepted by the ingress")));
+
+        open("/ui/#/");
+        By row = By.cssSelector("[data-testid=topic-row][data-topic='" + waiting + "']");
+        WebElement topicRow = wait(ExpectedConditions.visibilityOfElementLocated(row));
+        assertThat(topicRow.findElement(By.cssSelector("[data-testid=count-queued]")).getText()).isEqualTo("2");
+        assertThat(topicRow.findElement(By.cssSelector("[data-testid=topic-oldest-queued]")).getText())
+                .matches("\\d+(\\.\\d)? (s|min)");
+        assertThat(topicRow.findElement(By.cssSelector("[data-testid=topic-lag]")).getText()).isEqualTo("—");
+        assertThat(text("[data-testid=total-oldest-queued]")).isNotBlank();
+        screenshot("dashboard-overview-backlog.png");
+
+        open("/ui/#/tasks/" + older.id());
+        wait(ExpectedConditions.textToBe(By.cssSelector("[data-testid=task-id]"), older.id().toString()));
+        assertThat(text("[data-testid=field-status]")).isEqualTo("queued");
+        assertThat(text("[data-testid=field-idempotencyKey]")).isEqualTo(older.idempotencyKey());
+        assertThat(driver.findElements(By.cssSelector("[data-testid=retry]"))).isEmpty();
+        driver.findElement(By.cssSelector("[data-testid=cancel]")).click();
+        wait(ExpectedConditions.alertIsPresent()).accept();
+
+        wait(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-testid=action-message]"),
+                "Cancelled."));
+        wait(ExpectedConditions.textToBe(By.cssSelector("[data-testid=field-status]"), "cancelled"));
+        List<WebElement> transitions = driver.findElements(By.cssSelector("[data-testid=transition]"));
+        assertThat(transitions).hasSize(2);
+        assertThat(transitions.get(0).getText()).contains("new", "queued", "accepted by the ingress");
+        assertThat(transitions.get(1).getText()).contains("queued", "cancelled", "cancelled by operator");
+        assertThat(driver.findElements(By.cssSelector("[data-testid=cancel]"))).isEmpty();
+        assertThat(driver.findElements(By.cssSelector("[data-testid=retry]"))).hasSize(1);
+        screenshot("dashboard-detail-cancelled.png");
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------
 
     /** Opens a dashboard URL, entering the token when the page asks for it. */

@@ -365,6 +365,93 @@ class StatsApiIT {
     }
 
     @Test
+    void eachTopicHasItsQueuedBacklogAndOldestQueuedTaskBesideItsLag() throws Exception {
+        String busy = kafka.createTopic("backlog", 1);
+        String other = TestKafka.uniqueName("backlog-other");
+        String drained = TestKafka.uniqueName("backlog-drained");
+        String group = TestKafka.uniqueName("g");
+        Instant now = Instant.parse("2026-11-22T20:00:00Z");
+        Instant busyOldest = now.minusSeconds(300);
+        Instant otherOldest = now.minusMillis(2500);
+        insertTasks(busy, TaskStatus.QUEUED, 4, now.minusSeconds(10), null);
+        insertTasks(busy, TaskStatus.QUEUED, 1, busyOldest, null);
+        insertTasks(busy, TaskStatus.RUNNING, 1, busyOldest.minusSeconds(60), null);  // not queued: not counted
+        insertTasks(other, TaskStatus.QUEUED, 2, otherOldest, null);
+        insertTasks(drained, TaskStatus.DONE, 3, now.minusSeconds(900), now.minusSeconds(800));
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
+            for (int i = 0; i < 7; i++) {
+                producer.send(new ProducerRecord<>(busy, 0, null, new byte[] {(byte) i})).get();
+            }
+        }
+        kafka.admin().alterConsumerGroupOffsets(group, Map.of(new TopicPartition(busy, 0), new OffsetAndMetadata(2)))
+                .all().get();
+
+        JsonNode stats;
+        try (StatsApi api = new StatsApi(dsl, config(kafka.bootstrap(), Set.of(busy), group),
+                Clock.fixed(now, ZoneOffset.UTC))) {
+            stats = api.stats();
+        }
+
+        JsonNode b = topic(stats, busy);
+        assertThat(b.get("queued").asLong()).isEqualTo(5).isEqualTo(b.get("counts").get("queued").asLong());
+        assertThat(b.get("oldestQueuedAt").asText()).isEqualTo(busyOldest.toString());
+        assertThat(b.get("oldestQueuedAgeSeconds").asDouble()).isEqualTo(300.0);
+        assertThat(b.get("lag").asLong()).isEqualTo(5);
+        JsonNode o = topic(stats, other);
+        assertThat(o.get("queued").asLong()).isEqualTo(2);
+        assertThat(o.get("oldestQueuedAt").asText()).isEqualTo(otherOldest.toString());
+        assertThat(o.get("oldestQueuedAgeSeconds").asDouble()).isEqualTo(2.5);
+        assertThat(o.get("lag").isNull()).isTrue();  // the group never consumed it
+        JsonNode d = topic(stats, drained);
+        assertThat(d.get("queued").asLong()).isZero();
+        assertThat(d.get("oldestQueuedAt").isNull()).isTrue();
+        assertThat(d.get("oldestQueuedAgeSeconds").isNull()).isTrue();
+        // The overall figure is the oldest of the topics' (other tests' topics may hold older ones).
+        assertThat(Instant.parse(stats.get("oldestQueuedAt").asText())).isBeforeOrEqualTo(busyOldest);
+    }
+
+    @Test
+    void theOldestQueuedTaskOfEachTopicIsOneIndexProbe() {
+        // Its own schema with a table large enough that the planner's choice means something:
+        // 100,000 tasks in 7 topics, 97 % finished, 3 % queued.
+        try (TestDatabase own = db.freshSibling("probe")) {
+            DSLContext d = own.dsl();
+            d.execute("""
+                    insert into tasks (id, topic, kind, type, status, attempt, created_at, updated_at, finished_at)
+                    select gen_random_uuid(), 'topic-' || (i % 7), 'background', 't',
+                           case when i % 100 < 90 then 'done' when i % 100 < 97 then 'failed' else 'queued' end,
+                           1, ts, ts, case when i % 100 < 97 then ts end
+                    from (select i, timestamptz '2026-11-01' + i * interval '13 seconds' as ts
+                          from generate_series(1, 100000) i) s""");
+            d.execute("vacuum analyze tasks");
+            d.execute("vacuum analyze task_counts");
+            try (StatsApi api = new StatsApi(d, config("127.0.0.1:1", Set.of(), "g"), Clock.systemUTC())) {
+                String sql = d.renderInlined(api.queries(Instant.now()).get("oldest_queued"));
+                List<String> plan = d.fetch("explain (analyze, buffers) " + sql).getValues(0, String.class);
+                String text = String.join("\n", plan);
+                org.slf4j.LoggerFactory.getLogger(StatsApiIT.class).info("oldest_queued\n{}\n{}", sql, text);
+                assertThat(text).as(text).contains("tasks_status_topic_created_idx").doesNotContain("Seq Scan on tasks");
+                // Whole query, every topic: a few pages per probe, not the ~3,000 queued index entries.
+                var buffers = java.util.regex.Pattern.compile("Buffers: shared hit=(\\d+)(?: read=(\\d+))?")
+                        .matcher(text);
+                assertThat(buffers.find()).as(text).isTrue();
+                long pages = Long.parseLong(buffers.group(1)) + (buffers.group(2) == null ? 0 : Long.parseLong(buffers.group(2)));
+                assertThat(pages).as(text).isLessThan(100);
+
+                Map<String, String> expected = new HashMap<>();
+                d.fetch("select topic, min(created_at) as m, count(*) as n from tasks where status = 'queued' "
+                                + "group by topic")
+                        .forEach(r -> expected.put(r.get("topic", String.class),
+                                r.get("m", Instant.class) + "/" + r.get("n", Long.class)));
+                Map<String, String> actual = new HashMap<>();
+                api.stats().get("topics").forEach(t -> actual.put(t.get("topic").asText(),
+                        t.get("oldestQueuedAt").asText() + "/" + t.get("queued").asLong()));
+                assertThat(actual).hasSize(7).isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
     void throughputCountsTasksPerMinuteAndForgetsOldMinutes() {
         String topic = TestKafka.uniqueName("tp");
         // A clock far from every other test's rows: the throughput window is not per topic.

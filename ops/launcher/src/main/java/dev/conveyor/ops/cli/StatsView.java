@@ -10,7 +10,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-/** {@code GET /v1/stats} on a terminal: counts per topic, then the queue's health in a few lines. */
+/**
+ * {@code GET /v1/stats} on a terminal: counts per topic with the consumer lag and, from an ingress
+ * that reports it per topic, the age of the topic's oldest queued task; then the queue's health in
+ * a few lines.
+ */
 final class StatsView {
 
     /** The statuses in the order of a task's life; a status the API adds later follows them. */
@@ -26,14 +30,18 @@ final class StatsView {
         headers.add("TOPIC");
         columns.forEach(s -> headers.add(s.toUpperCase(Locale.ROOT)));
         headers.add("LAG");
+        boolean ages = hasAgesPerTopic(stats);
+        if (ages) {
+            headers.add("OLDEST QUEUED");
+        }
         Table table = new Table(headers.toArray(String[]::new));
         for (int i = 1; i < headers.size(); i++) {
             table.alignRight(i);
         }
         for (JsonNode topic : stats.path("topics")) {
-            table.row(row(TaskViews.text(topic, "topic"), topic.path("counts"), columns, topic.get("lag")));
+            table.row(row(TaskViews.text(topic, "topic"), topic.path("counts"), columns, topic.get("lag"), ages, topic));
         }
-        table.row(row("TOTAL", totals, columns, stats.path("lag").get("total")));
+        table.row(row("TOTAL", totals, columns, stats.path("lag").get("total"), ages, stats));
         StringBuilder out = new StringBuilder(table.render()).append('\n');
 
         List<String[]> lines = new ArrayList<>();
@@ -70,13 +78,35 @@ final class StatsView {
         return out;
     }
 
-    private static Object[] row(String name, JsonNode counts, List<String> columns, JsonNode lag) {
-        Object[] cells = new Object[columns.size() + 2];
+    /**
+     * Whether the answer has each topic's oldest queued task (an ingress older than that field has
+     * only the overall one; the column is then left out rather than shown empty).
+     */
+    static boolean hasAgesPerTopic(JsonNode stats) {
+        for (JsonNode topic : stats.path("topics")) {
+            if (topic.has("oldestQueuedAgeSeconds")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * One line of the table: name, counts, lag and, with {@code ages}, the age of the oldest queued
+     * task that {@code withAge} (a topic, or the whole answer for the total) reports.
+     */
+    private static Object[] row(String name, JsonNode counts, List<String> columns, JsonNode lag, boolean ages,
+            JsonNode withAge) {
+        Object[] cells = new Object[columns.size() + (ages ? 3 : 2)];
         cells[0] = name;
         for (int i = 0; i < columns.size(); i++) {
             cells[i + 1] = counts.path(columns.get(i)).asLong(0);
         }
-        cells[cells.length - 1] = lag == null || lag.isNull() ? null : lag.asLong();
+        cells[columns.size() + 1] = lag == null || lag.isNull() ? null : lag.asLong();
+        if (ages) {
+            JsonNode age = withAge.get("oldestQueuedAgeSeconds");
+            cells[columns.size() + 2] = age == null || age.isNull() ? null : age(age.asDouble());
+        }
         return cells;
     }
 

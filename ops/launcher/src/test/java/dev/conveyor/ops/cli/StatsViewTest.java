@@ -46,6 +46,36 @@ class StatsViewTest {
     }
 
     @Test
+    void eachTopicsOldestQueuedTaskBesideItsLagWhenTheIngressReportsIt() {
+        String text = StatsView.render(Json.parse("""
+                {"at": "2026-11-22T20:00:00Z",
+                 "topics": [
+                   {"topic": "orders", "counts": {"queued": 3, "running": 1, "done": 1200}, "queued": 3,
+                    "oldestQueuedAt": "2026-11-22T19:55:00Z", "oldestQueuedAgeSeconds": 300.4, "lag": 17},
+                   {"topic": "quotes", "counts": {"queued": 0, "running": 0, "done": 10}, "queued": 0,
+                    "oldestQueuedAt": null, "oldestQueuedAgeSeconds": null, "lag": null},
+                   {"topic": "mails", "counts": {"queued": 2, "running": 0, "done": 0}, "queued": 2,
+                    "oldestQueuedAt": "2026-11-22T19:59:57.900Z", "oldestQueuedAgeSeconds": 2.1, "lag": 2}],
+                 "totals": {"queued": 5, "running": 1, "done": 1210},
+                 "oldestQueuedAt": "2026-11-22T19:55:00Z", "oldestQueuedAgeSeconds": 300.4,
+                 "scheduled": {"pending": 0, "nextDueAt": null},
+                 "lag": {"group": "conveyor-workers", "total": 19, "available": true}, "throughput": []}
+                """.getBytes(StandardCharsets.UTF_8)));
+        assertThat(text).isEqualTo("""
+                TOPIC   QUEUED  RUNNING  DONE  LAG  OLDEST QUEUED
+                orders       3        1  1200   17         5m 00s
+                quotes       0        0    10    -              -
+                mails        2        0     0    2           2.1s
+                TOTAL        5        1  1210   19         5m 00s
+
+                oldest queued  5m 00s ago (2026-11-22T19:55:00Z)
+                scheduled      0 pending
+                consumer lag   19 (group conveyor-workers)
+                as of          2026-11-22T20:00:00Z
+                """);
+    }
+
+    @Test
     void anEmptyInstallationAndKafkaDown() {
         String text = StatsView.render(Json.parse("""
                 {"at": "2026-11-22T20:00:00Z", "topics": [], "totals": {"queued": 0, "done": 0},

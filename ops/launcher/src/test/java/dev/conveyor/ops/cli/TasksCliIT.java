@@ -282,6 +282,60 @@ class TasksCliIT {
                 + "can be cancelled\n");
     }
 
+    /** A task accepted now (its row written as the ingress writes it once Kafka acknowledged the record). */
+    private static Task accepted(String topic, String idempotencyKey) {
+        Task t = Task.builder().topic(topic).payload("{\"orderId\":\"o-2\"}", "application/json")
+                .createdAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).idempotencyKey(idempotencyKey).build();
+        assertThat(store.recordQueued(List.of(StatusChange.accepted(t, "accepted by the ingress")))).contains(t.id());
+        return t;
+    }
+
+    @Test
+    void cancelStopsATaskThatWaitsInKafkaAndListFindsItByItsIdempotencyKey() {
+        String key = "order-" + UUID.randomUUID();
+        Task t = accepted(orders, key);
+
+        Run found = authorized("tasks", "list", "--q", key);
+        assertThat(found.err()).isEmpty();
+        assertThat(found.exit()).isZero();
+        assertThat(found.out().lines().filter(l -> l.startsWith(t.id().toString()))).singleElement()
+                .asString().contains(" queued ");
+        assertThat(found.out()).endsWith("1 task, last page.\n");
+
+        Run r = authorized("tasks", "cancel", t.id().toString());
+        assertThat(r.err()).isEmpty();
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).isEqualTo("cancelled " + t.id() + "\n");
+        Run shown = authorized("tasks", "show", t.id().toString());
+        assertThat(shown.out()).containsPattern("(?m)^status: +cancelled$")
+                .containsPattern("(?m)^ +\\d+ +- +queued .*accepted by the ingress\n +\\d+ +queued +cancelled .*cancelled by "
+                        + "operator$");
+        assertThat(authorized("tasks", "list", "--q", key, "--status", "cancelled").out()).contains(t.id().toString());
+    }
+
+    @Test
+    void statsShowsEachTopicsQueuedBacklogAndItsOldestTask() {
+        String topic = TestKafka.uniqueName("backlog");
+        accepted(topic, null);
+        accepted(topic, null);
+
+        Run text = authorized("stats");
+        assertThat(text.err()).isEmpty();
+        assertThat(text.exit()).isZero();
+        assertThat(text.out()).containsPattern("(?m)^TOPIC .* QUEUED .* LAG +OLDEST QUEUED$")
+                .containsPattern("(?m)^" + topic + " +2 .* (\\d+ms|\\d+\\.\\ds|\\dm \\d\\ds)$");
+        Run json = authorized("stats", "--json");
+        JsonNode row = null;
+        for (JsonNode t : json.json().path("topics")) {
+            if (t.path("topic").asText().equals(topic)) {
+                row = t;
+            }
+        }
+        assertThat(row).as("a row for " + topic).isNotNull();
+        assertThat(row.path("queued").asLong()).isEqualTo(2);
+        assertThat(row.path("oldestQueuedAgeSeconds").isNumber()).isTrue();
+    }
+
     @Test
     void statsCountsTasksPerTopic() {
         String topic = TestKafka.uniqueName("counted");

@@ -31,14 +31,6 @@ final class JsonResponses {
                         e.status().code(), e.status().reasonPhrase().toLowerCase(Locale.ROOT),
                         e.status().code() == 404 ? "no such endpoint: " + req.prologue().method().text() + " "
                                 + req.path().path() : e.getMessage())))
-                .error(org.jooq.exception.DataAccessException.class, (req, res, e) -> {
-                    // PostgreSQL is down or the pool is exhausted: the client may poll again; nothing was lost
-                    // (an accepted task's record is in Kafka, and its row is written once the database is back).
-                    log.warn("Database unavailable serving {} {}: {}", req.prologue().method().text(), req.path().path(),
-                            e.getMessage());
-                    sendError(res, new HttpError(503, "unavailable", "the status database is not reachable right now; "
-                            + "retry shortly", Map.of("Retry-After", "5")));
-                })
                 .error(Exception.class, (req, res, e) -> {
                     if (DatabaseUnavailable.is(e)) {
                         log.warn("{} {}: the database is not reachable: {}", req.prologue().method().text(),

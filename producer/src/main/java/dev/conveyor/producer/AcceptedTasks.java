@@ -137,7 +137,9 @@ public final class AcceptedTasks implements AutoCloseable {
         }
         try {
             if (!queued.isEmpty()) {
-                store.recordQueued(queued);
+                // The record is in Kafka and the recorder writes its row too: the row is a promise of
+                // visibility, not the task's durability, so its commit need not wait for the disk.
+                store.recordQueued(queued, StatusStore.Flush.ASYNC);
             }
             if (!scheduled.isEmpty()) {
                 store.schedule(scheduled);

@@ -137,9 +137,7 @@ public final class AcceptedTasks implements AutoCloseable {
         }
         try {
             if (!queued.isEmpty()) {
-                // The record is in Kafka and the recorder writes its row too: the row is a promise of
-                // visibility, not the task's durability, so its commit need not wait for the disk.
-                store.recordQueued(queued, StatusStore.Flush.ASYNC);
+                store.recordQueued(queued);
             }
             if (!scheduled.isEmpty()) {
                 store.schedule(scheduled);

@@ -107,14 +107,9 @@ public final class JooqStatusStore implements StatusStore {
 
     @Override
     public Set<UUID> recordQueued(List<StatusChange> accepted) {
-        return recordQueued(accepted, Flush.WAIT);
-    }
-
-    @Override
-    public Set<UUID> recordQueued(List<StatusChange> accepted, Flush flush) {
         StatusChanges.requireAll(accepted, "recordQueued", "accepted",
                 c -> c.status() == TaskStatus.QUEUED && c.delivery() == null && c.nextRunAt() == null);
-        return queued.insert(accepted, flush == Flush.ASYNC);
+        return queued.insert(accepted);
     }
 
     @Override

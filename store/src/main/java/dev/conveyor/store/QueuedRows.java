@@ -50,44 +50,19 @@ final class QueuedRows {
         this.node = node;
     }
 
-    /**
-     * Inserts the missing rows of {@code accepted} (one transaction); returns the ids it inserted.
-     *
-     * @param asyncCommit commit without waiting for the write-ahead log flush (see {@link StatusStore.Flush#ASYNC})
-     */
-    Set<UUID> insert(List<StatusChange> accepted, boolean asyncCommit) {
+    /** Inserts the missing rows of {@code accepted} (one transaction); returns the ids it inserted. */
+    Set<UUID> insert(List<StatusChange> accepted) {
         if (accepted.isEmpty()) {
             return Set.of();
         }
-        return dsl.connectionResult(conn -> {
-            boolean autoCommit = conn.getAutoCommit();
-            conn.setAutoCommit(false);
-            try {
-                if (asyncCommit) {
-                    try (var st = conn.createStatement()) {
-                        st.execute("set local synchronous_commit = off");
-                    }
-                }
-                Set<UUID> inserted = new HashSet<>(accepted.size() * 2);
-                for (List<StatusChange> chunk : chunks(unique(accepted))) {
-                    inserted.addAll(insertChunk(conn, chunk));
-                }
-                conn.commit();
-                return inserted;
-            } catch (Throwable e) {
-                try {
-                    conn.rollback();
-                } catch (java.sql.SQLException rollbackFailed) {
-                    e.addSuppressed(rollbackFailed);
-                }
-                throw e;
-            } finally {
-                conn.setAutoCommit(autoCommit);
-            }
-        });
+        Set<UUID> inserted = new HashSet<>(accepted.size() * 2);
+        for (List<StatusChange> chunk : chunks(unique(accepted))) {
+            inserted.addAll(insertChunk(chunk));
+        }
+        return inserted;
     }
 
-    private Set<UUID> insertChunk(java.sql.Connection conn, List<StatusChange> chunk) throws java.sql.SQLException {
+    private Set<UUID> insertChunk(List<StatusChange> chunk) {
         int n = chunk.size();
         String[] id = new String[n], topic = new String[n], kind = new String[n], type = new String[n],
                 contentType = new String[n], callbackUrl = new String[n], traceId = new String[n],
@@ -113,18 +88,20 @@ final class QueuedRows {
         }
         Object[] params = {id, topic, kind, type, attempt, payload, contentType, callbackUrl, traceId, idempotencyKey,
                 kafkaKey, created, reason, node, id, reason};
-        try (PreparedStatement ps = conn.prepareStatement(INSERT_QUEUED)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setObject(i + 1, params[i]);
-            }
-            Set<UUID> inserted = new HashSet<>(n * 2);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    inserted.add(rs.getObject(1, UUID.class));
+        return dsl.connectionResult(conn -> {
+            try (PreparedStatement ps = conn.prepareStatement(INSERT_QUEUED)) {
+                for (int i = 0; i < params.length; i++) {
+                    ps.setObject(i + 1, params[i]);
                 }
+                Set<UUID> inserted = new HashSet<>(n * 2);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        inserted.add(rs.getObject(1, UUID.class));
+                    }
+                }
+                return inserted;
             }
-            return inserted;
-        }
+        });
     }
 
     /** One change per task id (the first), in lock order, so concurrent batches never deadlock. */

@@ -35,27 +35,6 @@ public interface StatusStore {
     Set<UUID> recordQueued(List<StatusChange> accepted);
 
     /**
-     * {@link #recordQueued(List)}, choosing whether the commit waits for PostgreSQL to flush its
-     * write-ahead log ({@link Flush#WAIT}, as every other write here does).
-     */
-    default Set<UUID> recordQueued(List<StatusChange> accepted, Flush flush) {
-        return recordQueued(accepted);
-    }
-
-    /** Whether a commit waits for the write-ahead log to reach disk. */
-    enum Flush {
-        /** The commit returns once the rows are on disk: they survive a crash of PostgreSQL. */
-        WAIT,
-        /**
-         * The commit returns at once ({@code synchronous_commit = off} for that transaction only):
-         * the rows are visible to every reader immediately, but a crash of PostgreSQL within a
-         * fraction of a second may lose them. For writes that something else repeats: the queued
-         * rows written at acceptance, whose record is in Kafka and which the recorder writes again.
-         */
-        ASYNC
-    }
-
-    /**
      * Records that executions started ({@link StatusChange#running} changes only): the worker
      * writes these for executions that have been running a while. One transaction, like {@link #apply}.
      *

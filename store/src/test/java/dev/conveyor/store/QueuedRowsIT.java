@@ -148,18 +148,6 @@ class QueuedRowsIT {
     }
 
     @Test
-    void anAsyncCommitWritesTheSameRowsAndLeavesTheConnectionsSettingAlone() {
-        Task t = task();
-        Object before = db.dsl().fetchValue("select current_setting('synchronous_commit')"); // off on some test servers
-        assertThat(store.recordQueued(List.of(StatusChange.accepted(t, "accepted by the ingress")),
-                StatusStore.Flush.ASYNC)).containsExactly(t.id());
-        assertThat(history(t.id())).hasSize(1);
-        for (int i = 0; i < 5; i++) { // every pooled connection the next statements may get
-            assertThat(db.dsl().fetchValue("select current_setting('synchronous_commit')")).isEqualTo(before);
-        }
-    }
-
-    @Test
     void takesAcceptedChangesOnly() {
         Task t = task();
         assertThatThrownBy(() -> store.recordQueued(List.of(StatusChange.scheduled(t, accepted.plusSeconds(60), accepted))))

@@ -12,6 +12,7 @@ import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.store.JooqStatusStore;
 import dev.conveyor.store.StatusStore;
 import dev.conveyor.testing.ConveyorIntegrationTest;
+import dev.conveyor.testing.CuttableProxy;
 import dev.conveyor.testing.TestDatabase;
 import dev.conveyor.testing.TestKafka;
 import dev.conveyor.worker.recorder.QueuedRecorder;

@@ -17,6 +17,7 @@ import dev.conveyor.store.db.DbConfig;
 import dev.conveyor.store.db.jooq.tables.records.TaskTransitionsRecord;
 import dev.conveyor.store.db.jooq.tables.records.TasksRecord;
 import dev.conveyor.testing.ConveyorIntegrationTest;
+import dev.conveyor.testing.CuttableProxy;
 import dev.conveyor.testing.TestDatabase;
 import dev.conveyor.testing.TestKafka;
 import dev.conveyor.worker.Extensions;
@@ -74,7 +75,7 @@ class QueuedAtAcceptanceIT {
     private static IngressServer ingressA;
     private static IngressServer ingressB;
     private static IngressServer cutOff;
-    private static CuttableTcpProxy proxy;
+    private static CuttableProxy proxy;
     private static SimpleMeterRegistry cutOffMeters;
 
     @BeforeAll
@@ -94,7 +95,7 @@ class QueuedAtAcceptanceIT {
                         SECRET, orders)));
         ingressA = ingress(config.node("ingress-a").build(), database(db.jdbcUrl(), "a"), new SimpleMeterRegistry());
         ingressB = ingress(config.node("ingress-b").build(), database(db.jdbcUrl(), "b"), new SimpleMeterRegistry());
-        proxy = new CuttableTcpProxy(port(db.jdbcUrl()));
+        proxy = new CuttableProxy(port(db.jdbcUrl()));
         closeables.add(proxy);
         cutOffMeters = new SimpleMeterRegistry();
         cutOff = ingress(config.node("ingress-cut").build(),

@@ -1,4 +1,4 @@
-package dev.conveyor.producer.http;
+package dev.conveyor.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,11 +11,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A TCP forwarder on 127.0.0.1 in front of one server, so a test can take that server away from
- * one client: {@link #cut()} closes every connection it carries and closes new ones at once (as a
- * stopped PostgreSQL looks to its pool), {@link #heal()} forwards again.
+ * A TCP forwarder on 127.0.0.1 to a server (PostgreSQL), so a test can take the database away from
+ * one client: {@link #cut()} closes every connection it carries and refuses new ones (closed as
+ * soon as accepted) until {@link #heal()}.
  */
-final class CuttableTcpProxy implements AutoCloseable {
+public final class CuttableProxy implements AutoCloseable {
 
     private final ServerSocket server;
     private final InetSocketAddress target;
@@ -23,23 +23,28 @@ final class CuttableTcpProxy implements AutoCloseable {
     private volatile boolean cut;
     private volatile boolean closed;
 
-    CuttableTcpProxy(int targetPort) throws IOException {
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        this.target = new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort);
-        Thread.ofPlatform().daemon().name("test-proxy").start(this::acceptLoop);
+    /** A proxy to {@code targetPort} on this machine's loopback address. */
+    public CuttableProxy(int targetPort) throws IOException {
+        this(InetAddress.getLoopbackAddress().getHostAddress(), targetPort);
     }
 
-    int port() {
+    public CuttableProxy(String targetHost, int targetPort) throws IOException {
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.target = new InetSocketAddress(targetHost, targetPort);
+        Thread.ofPlatform().daemon().name("cuttable-proxy").start(this::acceptLoop);
+    }
+
+    public int port() {
         return server.getLocalPort();
     }
 
-    void cut() {
+    public void cut() {
         cut = true;
-        open.forEach(CuttableTcpProxy::closeQuietly);
+        open.forEach(CuttableProxy::closeQuietly);
         open.clear();
     }
 
-    void heal() {
+    public void heal() {
         cut = false;
     }
 
@@ -49,14 +54,9 @@ final class CuttableTcpProxy implements AutoCloseable {
                 Socket client = server.accept();
                 if (cut) {
                     closeQuietly(client);
-                    continue;
+                } else {
+                    Thread.ofVirtual().start(() -> connect(client));
                 }
-                Socket upstream = new Socket();
-                upstream.connect(target, 2_000);
-                open.add(client);
-                open.add(upstream);
-                Thread.ofVirtual().start(() -> pump(client, upstream));
-                Thread.ofVirtual().start(() -> pump(upstream, client));
             } catch (IOException e) {
                 if (closed) {
                     return;
@@ -65,15 +65,31 @@ final class CuttableTcpProxy implements AutoCloseable {
         }
     }
 
+    private void connect(Socket client) {
+        Socket upstream = new Socket();
+        try {
+            upstream.connect(target, 5000);
+        } catch (IOException e) {
+            closeQuietly(client);
+            closeQuietly(upstream);
+            return;
+        }
+        open.add(client);
+        open.add(upstream);
+        Thread.ofVirtual().start(() -> pump(client, upstream));
+        Thread.ofVirtual().start(() -> pump(upstream, client));
+    }
+
     private void pump(Socket from, Socket to) {
         byte[] buffer = new byte[16 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-            for (int n; (n = in.read(buffer)) >= 0; ) {
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
                 out.write(buffer, 0, n);
                 out.flush();
             }
         } catch (IOException e) {
-            // one side went away: close both below
+            // one side went away: close both
         } finally {
             closeQuietly(from);
             closeQuietly(to);
@@ -91,9 +107,13 @@ final class CuttableTcpProxy implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    public void close() {
         closed = true;
-        server.close();
         cut();
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
     }
 }

@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes the status rows of tasks Kafka acknowledged, by group commit: every accepted task is handed
- * to a writer thread ({@value #WRITERS} of them), which takes whatever arrived from concurrent
- * requests (up to {@value #MAX_BATCH}) into one {@link StatusStore#recordQueued} statement (and one
+ * to one writer thread, which takes whatever arrived from concurrent requests (up to
+ * {@value #MAX_BATCH}) into one {@link StatusStore#recordQueued} statement (and one
  * {@link StatusStore#schedule} for future-dated tasks) while the next batch collects behind it. A
  * caller's future completes when its batch is durable, so a client holding its answer finds the
  * task's row from any node.
@@ -56,32 +56,21 @@ public final class AcceptedTasks implements AutoCloseable {
     private final Counter failures;
     private final long boundNanos;
     private final BlockingQueue<Pending> waiting;
-    /**
-     * Writers at once. A request that arrives while a batch is being written would otherwise wait
-     * for that batch and then for its own; with several writers it waits for its own only.
-     */
-    static final int WRITERS = 3;
-    /** The batches being written now, by writer, for the watchdog. */
-    private final java.util.concurrent.atomic.AtomicReferenceArray<List<Pending>> writing;
-    private final List<Thread> writers = new ArrayList<>(WRITERS);
+    /** The batch the writer is writing now, for the watchdog. */
+    private volatile List<Pending> writing = List.of();
+    private final Thread writer;
     private final Thread watchdog;
     private final AtomicLong nextWarnNanos = new AtomicLong(System.nanoTime());
     private final AtomicLong unwarned = new AtomicLong();
     private volatile boolean closed;
 
-    private AcceptedTasks(StatusStore store, String reason, Counter failures, Duration bound, int capacity,
-            int writerCount) {
+    private AcceptedTasks(StatusStore store, String reason, Counter failures, Duration bound, int capacity) {
         this.store = Objects.requireNonNull(store, "store");
         this.reason = Objects.requireNonNull(reason, "reason");
         this.failures = Objects.requireNonNull(failures, "failures");
         this.boundNanos = bound.toNanos();
         this.waiting = new LinkedBlockingQueue<>(capacity);
-        this.writing = new java.util.concurrent.atomic.AtomicReferenceArray<>(writerCount);
-        for (int i = 0; i < writerCount; i++) {
-            int slot = i;
-            writing.set(slot, List.of());
-            writers.add(Thread.ofPlatform().daemon().name("conveyor-accepted-writer-" + i).start(() -> writeLoop(slot)));
-        }
+        this.writer = Thread.ofPlatform().daemon().name("conveyor-accepted-writer").start(this::writeLoop);
         this.watchdog = Thread.ofPlatform().daemon().name("conveyor-accepted-watchdog").start(this::watchLoop);
     }
 
@@ -93,17 +82,11 @@ public final class AcceptedTasks implements AutoCloseable {
      * @param failures counts the tasks whose row was not written within the bound
      */
     public static AcceptedTasks start(StatusStore store, String reason, Counter failures) {
-        return start(store, reason, failures, WAIT_BOUND, MAX_WAITING, WRITERS);
+        return start(store, reason, failures, WAIT_BOUND, MAX_WAITING);
     }
 
-    /** With one writer: the batches follow from the arrivals alone (for tests). */
     static AcceptedTasks start(StatusStore store, String reason, Counter failures, Duration bound, int capacity) {
-        return start(store, reason, failures, bound, capacity, 1);
-    }
-
-    static AcceptedTasks start(StatusStore store, String reason, Counter failures, Duration bound, int capacity,
-            int writerCount) {
-        return new AcceptedTasks(store, reason, failures, bound, capacity, writerCount);
+        return new AcceptedTasks(store, reason, failures, bound, capacity);
     }
 
     /**
@@ -125,7 +108,7 @@ public final class AcceptedTasks implements AutoCloseable {
         return pending.recorded();
     }
 
-    private void writeLoop(int slot) {
+    private void writeLoop() {
         List<Pending> batch = new ArrayList<>(MAX_BATCH);
         while (!closed || !waiting.isEmpty()) {
             try {
@@ -135,12 +118,12 @@ public final class AcceptedTasks implements AutoCloseable {
                 }
                 batch.add(first);
                 waiting.drainTo(batch, MAX_BATCH - 1);
-                writing.set(slot, List.copyOf(batch));
+                writing = List.copyOf(batch);
                 write(batch);
             } catch (InterruptedException e) {
                 break; // close() gave up on what is left
             } finally {
-                writing.set(slot, List.of());
+                writing = List.of();
                 batch.clear();
             }
         }
@@ -178,11 +161,9 @@ public final class AcceptedTasks implements AutoCloseable {
                 return;
             }
             long now = System.nanoTime();
-            for (int i = 0; i < writing.length(); i++) {
-                for (Pending p : writing.get(i)) {
-                    if (now - p.since() >= boundNanos) {
-                        giveUp(p, why);
-                    }
+            for (Pending p : writing) {
+                if (now - p.since() >= boundNanos) {
+                    giveUp(p, why);
                 }
             }
             // Oldest first: stop at the first task still within its bound.
@@ -217,19 +198,14 @@ public final class AcceptedTasks implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        long deadline = System.nanoTime() + boundNanos;
-        for (Thread writer : writers) {
-            try {
-                writer.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        try {
+            writer.join(Duration.ofNanos(boundNanos));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        writers.forEach(Thread::interrupt);
+        writer.interrupt();
         watchdog.interrupt();
-        for (int i = 0; i < writing.length(); i++) {
-            writing.get(i).forEach(p -> giveUp(p, "the publisher closed"));
-        }
+        writing.forEach(p -> giveUp(p, "the publisher closed"));
         for (Pending p; (p = waiting.poll()) != null; ) {
             giveUp(p, "the publisher closed");
         }

@@ -76,19 +76,6 @@ class AcceptedTasksTest {
     }
 
     @Test
-    void severalWritersWriteEveryTaskOnceAndStayWithinTheBatchSize() throws Exception {
-        accepted = AcceptedTasks.start(store, "r", failures, Duration.ofSeconds(10), 5000, AcceptedTasks.WRITERS);
-        List<CompletableFuture<Boolean>> all = IntStream.range(0, 2500).mapToObj(i -> accepted.record(task(), null))
-                .toList();
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
-        assertThat(all).allMatch(f -> f.join());
-        assertThat(store.queuedBatches).allMatch(b -> b.size() <= AcceptedTasks.MAX_BATCH);
-        assertThat(store.queuedBatches.stream().flatMap(List::stream).map(StatusChange::id).distinct().count())
-                .isEqualTo(2500);
-        assertThat(store.queuedBatches.stream().mapToInt(List::size).sum()).isEqualTo(2500);
-    }
-
-    @Test
     void aFutureDatedTaskIsScheduledNotQueued() throws Exception {
         accepted = AcceptedTasks.start(store, "r", failures, Duration.ofSeconds(10), 100);
         Task task = task();

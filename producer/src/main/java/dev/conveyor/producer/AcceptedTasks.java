@@ -47,9 +47,6 @@ public final class AcceptedTasks implements AutoCloseable {
     /** Tasks waiting to be written, at most; more are given up at once (memory stays bounded). */
     public static final int MAX_WAITING = 50_000;
     static final long WARN_EVERY_SECONDS = 10;
-    /** Longest a batch smaller than {@value #LINGER_UNTIL} waits for more tasks (see {@link #linger}). */
-    static final Duration LINGER = Duration.ofMillis(2);
-    static final int LINGER_UNTIL = 100;
 
     /** One accepted task: its change, when it was handed over ({@link System#nanoTime}), its caller's future. */
     private record Pending(StatusChange change, long since, CompletableFuture<Boolean> recorded) {}
@@ -121,7 +118,6 @@ public final class AcceptedTasks implements AutoCloseable {
                 }
                 batch.add(first);
                 waiting.drainTo(batch, MAX_BATCH - 1);
-                linger(batch);
                 writing = List.copyOf(batch);
                 write(batch);
             } catch (InterruptedException e) {
@@ -130,27 +126,6 @@ public final class AcceptedTasks implements AutoCloseable {
                 writing = List.of();
                 batch.clear();
             }
-        }
-    }
-
-    /**
-     * Waits up to {@link #LINGER} for more tasks to join a small batch. Kafka acknowledges a few records
-     * at a time, and a statement per handful of rows costs PostgreSQL more CPU than the rows do; on a
-     * busy ingress a few hundred microseconds turn many small statements into one.
-     */
-    private void linger(List<Pending> batch) throws InterruptedException {
-        long deadline = System.nanoTime() + LINGER.toNanos();
-        while (batch.size() < LINGER_UNTIL && !closed) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return;
-            }
-            Pending next = waiting.poll(left, TimeUnit.NANOSECONDS);
-            if (next == null) {
-                return;
-            }
-            batch.add(next);
-            waiting.drainTo(batch, MAX_BATCH - batch.size());
         }
     }
 

@@ -3,6 +3,7 @@ package dev.conveyor.bench;
 import dev.conveyor.store.JooqStatusStore;
 import dev.conveyor.store.db.Database;
 import dev.conveyor.worker.recorder.QueuedRecorder;
+import dev.conveyor.worker.recorder.WorkerGroupOffsets;
 import dev.conveyor.worker.recorder.RecorderConfig;
 import dev.conveyor.worker.recorder.RecorderMetrics;
 import io.micrometer.core.instrument.Meter;
@@ -25,9 +26,11 @@ import java.util.concurrent.TimeUnit;
 final class RecorderRun implements AutoCloseable {
 
     private final QueuedRecorder recorder;
+    private final WorkerGroupOffsets workers;
 
-    private RecorderRun(QueuedRecorder recorder) {
+    private RecorderRun(QueuedRecorder recorder, WorkerGroupOffsets workers) {
         this.recorder = recorder;
+        this.workers = workers;
     }
 
     static RecorderRun start(BenchContext ctx, String topic, Database db, String name) throws InterruptedException {
@@ -45,20 +48,23 @@ final class RecorderRun implements AutoCloseable {
         RecorderConfig config = new RecorderConfig(true, ctx.infra().bootstrap(), Map.of(),
                 ctx.infra().name(name + "_recorder"), name + "-recorder", Set.of(topic),
                 RecorderConfig.DEFAULT_BATCH_SIZE);
+        // As in a deployment: it skips what the step's workers (group ctx.worker(name, ...)) committed.
+        WorkerGroupOffsets workers = WorkerGroupOffsets.of(config, ctx.infra().name(name));
         QueuedRecorder recorder = QueuedRecorder.start(config, new QueuedRecorder.Collaborators(
-                new JooqStatusStore(db.dsl(), name + "-recorder"), meters, Clock.systemUTC()));
+                new JooqStatusStore(db.dsl(), name + "-recorder"), meters, Clock.systemUTC()).skippingWhat(workers));
         // A deployment's recorder has long had its partitions: its group join is not lag.
         if (!recorder.awaitAssignment(Duration.ofSeconds(60))) {
             recorder.close();
+            workers.close();
             throw new IllegalStateException(name + ": the recorder got no partitions within 60 s");
         }
-        return new RecorderRun(recorder);
+        return new RecorderRun(recorder, workers);
     }
 
     /**
      * Puts {@code recorded_per_s} (queued rows it wrote per second of the step),
-     * {@code recorder_records_per_s} (records whose row it saw durable, written or already there,
-     * per second), {@code recorder_lag_p99_ms} (record timestamp to row durable) and
+     * {@code recorder_records_per_s} (records whose row it saw durable, written, already there or
+     * written by the workers, per second), {@code recorder_lag_p99_ms} (record timestamp to row durable) and
      * {@code recorder_write_mean_ms} (one poll's insert statement) on {@code line}.
      */
     void putFigures(Line line, double seconds) {
@@ -81,5 +87,6 @@ final class RecorderRun implements AutoCloseable {
     @Override
     public void close() {
         recorder.close();
+        workers.close();
     }
 }

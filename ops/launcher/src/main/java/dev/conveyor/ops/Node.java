@@ -15,6 +15,7 @@ import dev.conveyor.worker.Extensions;
 import dev.conveyor.worker.Worker;
 import dev.conveyor.worker.recorder.QueuedRecorder;
 import dev.conveyor.worker.recorder.RecorderConfig;
+import dev.conveyor.worker.recorder.WorkerGroupOffsets;
 import dev.conveyor.worker.scheduler.ScheduleDefinition;
 import dev.conveyor.worker.scheduler.Scheduler;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -188,7 +189,10 @@ public final class Node implements AutoCloseable {
             log.warn("Recorder not started: no task topic is known (topics: is empty), so tasks produced straight "
                     + "to Kafka get their row only when a worker picks them up");
         } else {
-            own(QueuedRecorder.start(settings, new QueuedRecorder.Collaborators(store, meters, clock)));
+            // Records the workers have committed have their rows: the recorder skips them.
+            WorkerGroupOffsets workers = own(WorkerGroupOffsets.of(settings, config.workerGroup()));
+            own(QueuedRecorder.start(settings, new QueuedRecorder.Collaborators(store, meters, clock)
+                    .skippingWhat(workers)));
         }
     }
 

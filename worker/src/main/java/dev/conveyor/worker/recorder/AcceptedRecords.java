@@ -18,9 +18,9 @@ import org.apache.kafka.common.TopicPartition;
  * Turns a poll of task records into {@link StatusChange#accepted} changes, decoding each record
  * with the worker's codec so the recorder and the worker agree on every task id (a plain record's
  * id is derived from its topic, partition and offset). Records that must not get a queued row are
- * counted by {@link Skip} reason: a scheduler's redelivery (its row exists; a queued row written for
- * it would be stale), a record that does not decode (the worker dead-letters it), and a topic that
- * {@link QueuedRowTopics} leaves out.
+ * counted by {@link Skip} reason: a record the workers have finished with already (its row exists), a
+ * scheduler's redelivery (its row exists; a queued row written for it would be stale), a record that
+ * does not decode (the worker dead-letters it), and a topic that {@link QueuedRowTopics} leaves out.
  */
 final class AcceptedRecords {
 
@@ -33,14 +33,28 @@ final class AcceptedRecords {
     }
 
     PollBatch select(ConsumerRecords<byte[], byte[]> records) {
+        return select(records, Map.of());
+    }
+
+    /**
+     * @param workersCommitted the workers' committed offset per partition: records below it have
+     *     their row already ({@link WorkerOffsets})
+     */
+    PollBatch select(ConsumerRecords<byte[], byte[]> records, Map<TopicPartition, Long> workersCommitted) {
         List<StatusChange> accepted = new ArrayList<>(records.count());
         long[] timestamps = new long[records.count()];
+        long[] ahead = new long[records.count()];
+        int aheadCount = 0;
         Map<Skip, Integer> skipped = new EnumMap<>(Skip.class);
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition tp : records.partitions()) {
             List<ConsumerRecord<byte[], byte[]>> partition = records.records(tp);
+            long workers = workersCommitted.getOrDefault(tp, -1L);
             for (ConsumerRecord<byte[], byte[]> r : partition) {
-                Skip skip = skipOrAccept(r, accepted);
+                Skip skip = r.offset() < workers ? Skip.WORKERS_AHEAD : skipOrAccept(r, accepted);
+                if (skip == Skip.WORKERS_AHEAD) {
+                    ahead[aheadCount++] = r.timestamp();
+                }
                 if (skip != null) {
                     skipped.merge(skip, 1, Integer::sum);
                 } else {
@@ -49,7 +63,8 @@ final class AcceptedRecords {
             }
             offsets.put(tp, new OffsetAndMetadata(partition.getLast().offset() + 1));
         }
-        return new PollBatch(accepted, java.util.Arrays.copyOf(timestamps, accepted.size()), skipped, offsets);
+        return new PollBatch(accepted, java.util.Arrays.copyOf(timestamps, accepted.size()),
+                java.util.Arrays.copyOf(ahead, aheadCount), skipped, offsets);
     }
 
     /** Adds the record's change to {@code accepted}, or says why it gets none. */

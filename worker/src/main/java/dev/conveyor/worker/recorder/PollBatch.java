@@ -12,10 +12,12 @@ import org.apache.kafka.common.TopicPartition;
  *
  * @param accepted one {@link StatusChange#accepted} change per record that gets a queued row
  * @param timestamps the Kafka timestamps (ms) of those records, in the same order: the lag is measured from them
+ * @param aheadTimestamps the Kafka timestamps (ms) of the records skipped as {@link Skip#WORKERS_AHEAD}:
+ *     their rows are durable already, so they count in the lag too
  * @param skipped records that get no row, by why
  * @param offsets what to commit once the rows are durable: every polled record, skipped ones included
  */
-record PollBatch(List<StatusChange> accepted, long[] timestamps, Map<Skip, Integer> skipped,
+record PollBatch(List<StatusChange> accepted, long[] timestamps, long[] aheadTimestamps, Map<Skip, Integer> skipped,
         Map<TopicPartition, OffsetAndMetadata> offsets) {
 
     PollBatch {

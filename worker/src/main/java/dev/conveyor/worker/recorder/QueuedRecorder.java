@@ -37,18 +37,27 @@ public final class QueuedRecorder implements AutoCloseable {
      * @param meters where {@code conveyor.recorder.*} meters go
      * @param clock time source of the lag
      * @param recordedTopics which topics get queued rows (the "lean" status mode's seam; {@link QueuedRowTopics#ALL})
+     * @param workers how far the workers got, to skip what they finished ({@link WorkerOffsets#NONE}:
+     *     record everything); not closed by the recorder
      */
-    public record Collaborators(StatusStore store, MeterRegistry meters, Clock clock, QueuedRowTopics recordedTopics) {
+    public record Collaborators(StatusStore store, MeterRegistry meters, Clock clock, QueuedRowTopics recordedTopics,
+            WorkerOffsets workers) {
         public Collaborators {
             Objects.requireNonNull(store, "store");
             Objects.requireNonNull(meters, "meters");
             Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(recordedTopics, "recordedTopics");
+            Objects.requireNonNull(workers, "workers");
         }
 
-        /** Every topic gets queued rows. */
+        /** Every topic gets queued rows, every record is recorded. */
         public Collaborators(StatusStore store, MeterRegistry meters, Clock clock) {
-            this(store, meters, clock, QueuedRowTopics.ALL);
+            this(store, meters, clock, QueuedRowTopics.ALL, WorkerOffsets.NONE);
+        }
+
+        /** The same, skipping the records {@code workers} finished with. */
+        public Collaborators skippingWhat(WorkerOffsets workers) {
+            return new Collaborators(store, meters, clock, recordedTopics, workers);
         }
     }
 
@@ -59,7 +68,7 @@ public final class QueuedRecorder implements AutoCloseable {
     private QueuedRecorder(Consumer<byte[], byte[]> consumer, Set<String> topics, Collaborators c) {
         this.metrics = new RecorderMetrics(c.meters());
         this.loop = new RecorderLoop(consumer, topics, new AcceptedRecords(new TaskRecordCodec(c.clock()),
-                c.recordedTopics()), c.store(), metrics, c.clock());
+                c.recordedTopics()), c.workers(), c.store(), metrics, c.clock());
         this.thread = Thread.ofPlatform().name("conveyor-recorder").unstarted(loop);
     }
 

@@ -20,7 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The recorder's consumer thread: poll → select ({@link AcceptedRecords}) → one
+ * The recorder's consumer thread: poll → select ({@link AcceptedRecords}, skipping what the workers
+ * have finished with: {@link WorkerOffsets}) → one
  * {@link StatusStore#recordQueued} per poll → commit (asynchronous). Offsets are committed only after the rows are
  * durable, so a crash or a stop in between leaves the records to be read again; that is harmless,
  * since {@code recordQueued} never touches a row that exists. While PostgreSQL is down the write
@@ -36,6 +37,7 @@ final class RecorderLoop implements Runnable {
     private final Consumer<byte[], byte[]> consumer;
     private final Set<String> topics;
     private final AcceptedRecords selection;
+    private final WorkerOffsets workers;
     private final StatusStore store;
     private final RecorderMetrics metrics;
     private final Clock clock;
@@ -44,11 +46,12 @@ final class RecorderLoop implements Runnable {
     /** Partitions assigned to this recorder right now (written by the consumer thread's rebalance callbacks). */
     private volatile int assigned;
 
-    RecorderLoop(Consumer<byte[], byte[]> consumer, Set<String> topics, AcceptedRecords selection, StatusStore store,
-            RecorderMetrics metrics, Clock clock) {
+    RecorderLoop(Consumer<byte[], byte[]> consumer, Set<String> topics, AcceptedRecords selection,
+            WorkerOffsets workers, StatusStore store, RecorderMetrics metrics, Clock clock) {
         this.consumer = consumer;
         this.topics = topics;
         this.selection = selection;
+        this.workers = workers;
         this.store = store;
         this.metrics = metrics;
         this.clock = clock;
@@ -98,7 +101,7 @@ final class RecorderLoop implements Runnable {
      */
     private boolean record(ConsumerRecords<byte[], byte[]> records) {
         try {
-            PollBatch batch = selection.select(records);
+            PollBatch batch = selection.select(records, workers.committed(records.partitions()));
             int inserted = write(batch.accepted());
             metrics.durable(batch, inserted, clock.millis());
             commit(batch.offsets());

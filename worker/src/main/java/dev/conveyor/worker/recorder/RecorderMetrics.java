@@ -48,6 +48,9 @@ public final class RecorderMetrics {
         for (long timestamp : batch.timestamps()) {
             lag.record(Duration.ofMillis(Math.max(0, nowMs - timestamp)));
         }
+        for (long timestamp : batch.aheadTimestamps()) {
+            lag.record(Duration.ofMillis(Math.max(0, nowMs - timestamp)));
+        }
         batch.skipped().forEach((reason, count) -> skipped.get(reason).increment(count));
     }
 

@@ -202,9 +202,13 @@ public final class ConveyorConfig {
         ConfigSection worker = root.section("worker");
         Map<String, Duration> timeouts = new LinkedHashMap<>();
         worker.section("topics").sections().forEach((topic, t) -> t.duration("timeout").ifPresent(d -> timeouts.put(topic, d)));
-        var context = new IngressSection.Context(kafka(), topics, node(),
-                worker.text("group").orElse(WorkerConfig.DEFAULT_GROUP), timeouts);
+        var context = new IngressSection.Context(kafka(), topics, node(), workerGroup(), timeouts);
         return IngressSection.read(root.section("http"), root.section("webhooks"), extraWebhooks, context);
+    }
+
+    /** {@code worker.group}: the workers' consumer group (the ingress reads its lag, the recorder its progress). */
+    public String workerGroup() {
+        return root.section("worker").text("group").orElse(WorkerConfig.DEFAULT_GROUP);
     }
 
     /** {@code worker.node}, the name every role writes into {@code task_transitions.node}. */

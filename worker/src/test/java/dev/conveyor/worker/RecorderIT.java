@@ -17,6 +17,7 @@ import dev.conveyor.testing.TestDatabase;
 import dev.conveyor.testing.TestKafka;
 import dev.conveyor.worker.recorder.QueuedRecorder;
 import dev.conveyor.worker.recorder.RecorderConfig;
+import dev.conveyor.worker.recorder.WorkerGroupOffsets;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -68,14 +69,51 @@ class RecorderIT {
     private String recorderGroup;
 
     private QueuedRecorder recorder(String topic, DSLContext dsl) {
+        return recorder(topic, dsl, null, new SimpleMeterRegistry());
+    }
+
+    /** A recorder that skips what {@code workerGroup} committed (none when null). */
+    private QueuedRecorder recorder(String topic, DSLContext dsl, String workerGroup, SimpleMeterRegistry meters) {
         recorderGroup = TestKafka.uniqueName(fx.prefix + "recorder");
         RecorderConfig config = new RecorderConfig(true, fx.kafka.bootstrap(), Map.of(), recorderGroup, "test-node",
                 Set.of(topic), RecorderConfig.DEFAULT_BATCH_SIZE);
         StatusStore store = new JooqStatusStore(dsl, "test-node");
-        QueuedRecorder recorder = QueuedRecorder.start(config,
-                new QueuedRecorder.Collaborators(store, new SimpleMeterRegistry(), Clock.systemUTC()));
+        QueuedRecorder.Collaborators collaborators = new QueuedRecorder.Collaborators(store, meters, Clock.systemUTC());
+        if (workerGroup != null) {
+            WorkerGroupOffsets workers = WorkerGroupOffsets.of(config, workerGroup);
+            closing.add(workers);
+            collaborators = collaborators.skippingWhat(workers);
+        }
+        QueuedRecorder recorder = QueuedRecorder.start(config, collaborators);
         closing.add(recorder);
         return recorder;
+    }
+
+    @Test
+    void recordsTheWorkersHaveCommittedAreSkippedAndTheRestRecorded() throws Exception {
+        String topic = fx.kafka.createTopic("rec-ahead", 1);
+        List<RecordMetadata> sent = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            sent.add(sendPlain(topic, "{\"i\":" + i + "}"));
+        }
+        // The workers' group has finished the first three records (a worker commits only once their rows are durable).
+        String workerGroup = TestKafka.uniqueName(fx.prefix + "workers");
+        var tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(
+                fx.kafka.consumerProperties(workerGroup))) {
+            consumer.assign(List.of(tp));
+            consumer.commitSync(Map.of(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(3)));
+        }
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        recorder(topic, fx.db.dsl(), workerGroup, meters);
+
+        awaitQueued(idOf(sent.get(3)), Duration.ofSeconds(60));
+        awaitQueued(idOf(sent.get(4)), Duration.ofSeconds(5));
+        for (RecordMetadata m : sent.subList(0, 3)) {
+            assertThat(fx.row(idOf(m))).as("offset " + m.offset() + ", below the workers' commit").isNull();
+        }
+        assertThat(meters.get("conveyor.recorder.skipped").tag("reason", "workers-ahead").counter().count())
+                .isEqualTo(3);
     }
 
     private RecordMetadata sendPlain(String topic, String value) throws Exception {

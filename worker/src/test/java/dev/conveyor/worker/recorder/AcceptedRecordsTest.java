@@ -69,4 +69,16 @@ class AcceptedRecordsTest {
         assertThat(batch.skippedFor(Skip.TOPIC_NOT_RECORDED)).isEqualTo(1);
         assertThat(batch.offsets()).containsEntry(new TopicPartition("clicks", 1), new OffsetAndMetadata(6));
     }
+
+    @Test
+    void recordsBelowTheWorkersCommittedOffsetAreSkippedAsAheadAndCountInTheLag() {
+        TopicPartition tp = new TopicPartition("clicks", 0);
+        PollBatch batch = all.select(poll(plain("clicks", 0, 7), plain("clicks", 0, 8), plain("clicks", 0, 9),
+                plain("clicks", 1, 2)), Map.of(tp, 9L, new TopicPartition("clicks", 1), 2L));
+        assertThat(batch.accepted()).extracting(StatusChange::id)
+                .containsExactly(TaskIds.forRecord("clicks", 0, 9), TaskIds.forRecord("clicks", 1, 2));
+        assertThat(batch.skippedFor(Skip.WORKERS_AHEAD)).isEqualTo(2);
+        assertThat(batch.aheadTimestamps()).containsExactly(TestRecords.TIMESTAMP, TestRecords.TIMESTAMP);
+        assertThat(batch.offsets()).containsEntry(tp, new OffsetAndMetadata(10));
+    }
 }

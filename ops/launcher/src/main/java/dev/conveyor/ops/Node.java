@@ -105,7 +105,7 @@ public final class Node implements AutoCloseable {
      * {@code partitions} (dev mode creates its topics up front).
      */
     public void ensureTopics(ConveyorConfig config, Set<String> taskTopics, Optional<Integer> partitions) {
-        new ConveyorTopics(config.topicPrefix()).ensure(config.bootstrap(), config.kafkaClient(), taskTopics,
+        new ConveyorTopics(config.topicPrefix(), config.topicRetention()).ensure(config.bootstrap(), config.kafkaClient(), taskTopics,
                 partitions);
         topicsEnsured = true;
     }

@@ -27,8 +27,9 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * }</pre>
  *
  * @param prefix prepended to every internal topic's name; may be empty
+ * @param retention how long Kafka keeps each internal topic's records, set when {@link #ensure} creates it
  */
-public record ConveyorTopics(String prefix) {
+public record ConveyorTopics(String prefix, TopicRetention retention) {
 
     /** The prefix of a default installation. */
     public static final String DEFAULT_PREFIX = "conveyor.";
@@ -37,6 +38,12 @@ public record ConveyorTopics(String prefix) {
 
     public ConveyorTopics {
         Objects.requireNonNull(prefix, "prefix");
+        Objects.requireNonNull(retention, "retention");
+    }
+
+    /** The internal topics under {@code prefix}, with the default retention ({@link TopicRetention#DEFAULTS}). */
+    public ConveyorTopics(String prefix) {
+        this(prefix, TopicRetention.DEFAULTS);
     }
 
     /** Dead letters: records no worker can run (SPEC §3). */
@@ -66,7 +73,7 @@ public record ConveyorTopics(String prefix) {
 
     /**
      * Creates the internal topics that are missing, with the broker's defaults for partitions and
-     * replication (an existing topic is left as it is).
+     * replication and this object's {@link #retention} (an existing topic is left as it is).
      *
      * @param kafkaClient extra client settings (security, …) applied to the admin client
      * @throws IllegalStateException naming the topic and the broker when Kafka refuses or does not answer
@@ -87,8 +94,10 @@ public record ConveyorTopics(String prefix) {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         kafkaClient.forEach(props::put);
+        Map<String, Map<String, String>> configs = retention.configs(this);
         List<NewTopic> wanted = Stream.concat(
-                        all().stream().map(name -> new NewTopic(name, Optional.empty(), Optional.empty())),
+                        all().stream().map(name -> new NewTopic(name, Optional.empty(), Optional.empty())
+                                .configs(configs.get(name))),
                         taskTopics.stream().map(name -> new NewTopic(name, partitions, Optional.empty())))
                 .collect(Collectors.toList());
         try (Admin admin = Admin.create(props)) {

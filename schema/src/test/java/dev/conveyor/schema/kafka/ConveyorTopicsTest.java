@@ -26,4 +26,11 @@ class ConveyorTopicsTest {
     void aMissingPrefixIsRefused() {
         assertThatThrownBy(() -> new ConveyorTopics(null)).hasMessageContaining("prefix");
     }
+
+    @Test
+    void aRetentionUnderASecondIsRefusedNamingItsKey() {
+        assertThatThrownBy(() -> new TopicRetention(java.time.Duration.ofDays(1), java.time.Duration.ZERO,
+                java.time.Duration.ofDays(1), java.time.Duration.ofDays(1)))
+                .hasMessageContaining("kafka.topic-retention.replies must be at least 1s");
+    }
 }

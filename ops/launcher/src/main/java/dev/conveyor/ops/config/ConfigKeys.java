@@ -52,7 +52,8 @@ public final class ConfigKeys {
 
     static final List<Key> HTTP = under("http", values("host", "port", "max-body", "interactive-timeout",
             "max-pending-interactive", "max-in-flight"), lists("tokens"));
-    static final List<Key> KAFKA = under("kafka", values("bootstrap", "topic-prefix"), maps("client"));
+    static final List<Key> KAFKA = under("kafka", values("bootstrap", "topic-prefix"), maps("client"),
+            under("topic-retention", values("trace", "replies", "dlq", "delayed")));
     static final List<Key> DB = under("db", values("url", "user", "password", "pool-size", "schema"));
     static final List<Key> TOPICS = lists("topics");
     static final List<Key> WORKER = under("worker", values("group", "node", "max-in-flight", "reschedule-floor",

@@ -138,6 +138,11 @@ public final class ConveyorConfig {
         return kafka().topicPrefix();
     }
 
+    /** {@code kafka.topic-retention}: how long Kafka keeps the internal topics' records (set when they are created). */
+    public dev.conveyor.schema.kafka.TopicRetention topicRetention() {
+        return kafka().topicRetention();
+    }
+
     /** {@code kafka.client.*}: extra Kafka client properties. */
     public Map<String, Object> kafkaClient() {
         return new LinkedHashMap<>(kafka().client());

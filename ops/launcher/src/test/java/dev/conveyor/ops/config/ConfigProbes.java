@@ -96,6 +96,10 @@ final class ConfigProbes {
                 c.ingress(Set.of()).bootstrap(), c.bootstrap()), List.of("k:1", "k:1", "k:1", "k:1"));
         probe("kafka.topic-prefix", "x.", c -> List.of(c.worker().topicPrefix(), c.scheduler(List.of()).topicPrefix(),
                 c.ingress(Set.of()).topicPrefix()), List.of("x.", "x.", "x."));
+        probe("kafka.topic-retention.trace", "2h", c -> c.topicRetention().trace(), Duration.ofHours(2));
+        probe("kafka.topic-retention.replies", "5m", c -> c.topicRetention().replies(), Duration.ofMinutes(5));
+        probe("kafka.topic-retention.dlq", "60d", c -> c.topicRetention().dlq(), Duration.ofDays(60));
+        probe("kafka.topic-retention.delayed", "3d", c -> c.topicRetention().delayed(), Duration.ofDays(3));
         probe("kafka.client", Map.of("security.protocol", "SSL"), c -> List.of(c.worker().kafkaClient(),
                 c.scheduler(List.of()).kafkaClient(), c.ingress(Set.of()).kafkaClient()),
                 List.of(Map.of("security.protocol", "SSL"), Map.of("security.protocol", "SSL"),

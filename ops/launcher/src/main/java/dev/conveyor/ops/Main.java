@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 @Command(name = "conveyor", mixinStandardHelpOptions = true, version = "conveyor 0.1.0-SNAPSHOT",
         description = "Kafka-backed background task processor with PostgreSQL status tables.",
         subcommands = {DevCommand.class, RoleCommands.Ingress.class, RoleCommands.WorkerRole.class,
-                RoleCommands.SchedulerRole.class, RoleCommands.Migrate.class, PublishCommand.class,
+                RoleCommands.SchedulerRole.class, RoleCommands.Migrate.class, PruneCommand.class, PublishCommand.class,
                 TasksCommand.class, StatsCommand.class, dev.conveyor.ops.cli.DlqCommand.class, BenchCommand.class})
 public final class Main implements Callable<Integer> {
 

@@ -16,6 +16,7 @@ import dev.conveyor.worker.Worker;
 import dev.conveyor.worker.recorder.QueuedRecorder;
 import dev.conveyor.worker.recorder.RecorderConfig;
 import dev.conveyor.worker.recorder.WorkerGroupOffsets;
+import dev.conveyor.worker.retention.Pruner;
 import dev.conveyor.worker.scheduler.ScheduleDefinition;
 import dev.conveyor.worker.scheduler.Scheduler;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -167,11 +168,15 @@ public final class Node implements AutoCloseable {
                 .sharing(store, sharedProducer(config))));
     }
 
-    /** Starts the scheduler and, unless {@code recorder.enabled} is false, the recorder beside it. */
+    /**
+     * Starts the scheduler, the pruner ({@code retention:}) and, unless {@code recorder.enabled} is
+     * false, the recorder beside it.
+     */
     public Scheduler scheduler(ConveyorConfig config, List<ScheduleDefinition> extra) {
         Scheduler scheduler = own(Scheduler.start(config.scheduler(extra), new Scheduler.Collaborators(database, clock,
                 meters).sharing(store, sharedProducer(config))));
         recorder(config);
+        own(Pruner.start(config.retention(), database.dsl(), clock, meters));
         return scheduler;
     }
 

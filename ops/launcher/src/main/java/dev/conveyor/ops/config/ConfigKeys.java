@@ -61,6 +61,9 @@ public final class ConfigKeys {
             "shutdown-grace"), GUARDS, under("topics.<topic>", GUARDS));
     static final List<Key> SCHEDULER = under("scheduler", values("group", "batch-size", "safety-poll"));
     static final List<Key> RECORDER = under("recorder", values("enabled", "group", "batch-size"));
+    private static final List<Key> RETENTION_AGES = values("done", "skipped", "cancelled", "failed", "dead");
+    static final List<Key> RETENTION = under("retention", RETENTION_AGES, values("outbox"),
+            under("topics.<topic>", RETENTION_AGES));
     static final List<Key> CALLBACKS = under("callbacks", values("secret", "max-attempts", "allow-private-networks"));
     static final List<Key> NOTIFICATIONS = under("notifications[]", values("name", "url", "method"),
             lists("on", "topics"), maps("headers", "payload"));
@@ -71,8 +74,8 @@ public final class ConfigKeys {
     static final List<Key> LOG = under("log", values("format"));
 
     /** Every known key, in the order of {@code ops/conveyor.yaml}. */
-    public static final List<Key> ALL = join(HTTP, KAFKA, DB, TOPICS, WORKER, SCHEDULER, RECORDER, CALLBACKS, NOTIFICATIONS,
-            WEBHOOKS, SCHEDULES, LOG);
+    public static final List<Key> ALL = join(HTTP, KAFKA, DB, TOPICS, WORKER, SCHEDULER, RECORDER, RETENTION, CALLBACKS,
+            NOTIFICATIONS, WEBHOOKS, SCHEDULES, LOG);
 
     private ConfigKeys() {}
 

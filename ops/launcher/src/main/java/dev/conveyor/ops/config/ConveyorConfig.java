@@ -90,6 +90,7 @@ public final class ConveyorConfig {
         worker();
         scheduler(List.of());
         recorder(Set.of());
+        retention();
         ingress(Set.of());
     }
 
@@ -179,6 +180,11 @@ public final class ConveyorConfig {
         Set<String> topics = new LinkedHashSet<>(topics());
         topics.addAll(extraTopics);
         return RecorderSection.read(root.section("recorder"), kafka(), node(), topics);
+    }
+
+    /** {@code retention:}: how long finished tasks and outbox rows are kept (the scheduler role's pruner). */
+    public dev.conveyor.worker.retention.RetentionConfig retention() {
+        return RetentionSection.read(root.section("retention"));
     }
 
     /** {@code callbacks:} and {@code notifications:}, for the worker (outbox rows) and the scheduler (delivery). */

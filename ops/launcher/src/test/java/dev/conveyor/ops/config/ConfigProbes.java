@@ -34,6 +34,7 @@ final class ConfigProbes {
     static final String BASE = """
             topics: [orders, other]
             worker: { topics: { orders: {} } }
+            retention: { topics: { orders: {} } }
             webhooks: { src: { scheme: hmac-sha256, secret: s3cret, topic: orders } }
             schedules: { sch: { every: 10s, topic: orders } }
             notifications: [ { name: n1, url: "https://hooks.example/a" } ]
@@ -158,6 +159,13 @@ final class ConfigProbes {
         probe("recorder.enabled", false, c -> c.recorder(Set.of()).enabled(), false);
         probe("recorder.group", "rg", c -> c.recorder(Set.of()).group(), "rg");
         probe("recorder.batch-size", 77, c -> c.recorder(Set.of()).batchSize(), 77);
+        for (TaskStatus status : List.of(TaskStatus.DONE, TaskStatus.SKIPPED, TaskStatus.CANCELLED, TaskStatus.FAILED,
+                TaskStatus.DEAD)) {
+            probe("retention." + status.wireName(), "3h", c -> c.retention().age("other", status), Duration.ofHours(3));
+            probe("retention.topics.<topic>." + status.wireName(), "5m", c -> c.retention().age("orders", status),
+                    Duration.ofMinutes(5));
+        }
+        probe("retention.outbox", "2d", c -> c.retention().outbox(), Duration.ofDays(2));
         probe("callbacks.secret", "s3cret", c -> List.of(String.valueOf(c.worker().outbound().callbacks().secret()),
                 String.valueOf(c.scheduler(List.of()).outbound().callbacks().secret())), List.of("s3cret", "s3cret"));
         probe("callbacks.max-attempts", 3, c -> c.scheduler(List.of()).outbound().callbacks().maxAttempts(), 3);

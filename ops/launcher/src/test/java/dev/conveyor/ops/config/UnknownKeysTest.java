@@ -51,7 +51,7 @@ class UnknownKeysTest {
     @Test
     void aKeyFarFromAnyKnownOneListsItsSection() {
         refused("colour: blue", "colour: unknown key; known: [callbacks, db, http, kafka, log, notifications, "
-                + "recorder, scheduler, schedules, topics, webhooks, worker]");
+                + "recorder, retention, scheduler, schedules, topics, webhooks, worker]");
         refused("log: { level: debug }", "log.level: unknown key; known: [format]");
     }
 

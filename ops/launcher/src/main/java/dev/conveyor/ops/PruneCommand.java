@@ -1,0 +1,59 @@
+package dev.conveyor.ops;
+
+import dev.conveyor.ops.config.ConveyorConfig;
+import dev.conveyor.schema.TaskStatus;
+import dev.conveyor.store.db.Database;
+import dev.conveyor.worker.retention.PruneReport;
+import dev.conveyor.worker.retention.Pruner;
+import dev.conveyor.worker.retention.RetentionConfig;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code conveyor prune [--dry-run]}: one retention pass now, with the {@code retention:} settings,
+ * straight on the database ({@code db.*}), as the scheduler role's pruner runs every 30 s.
+ */
+@Command(name = "prune", mixinStandardHelpOptions = true,
+        description = "Delete the finished tasks and outbox rows older than the retention: settings now "
+                + "(the scheduler role does this every 30 s). --dry-run prints what would go.")
+final class PruneCommand implements Callable<Integer> {
+
+    @Mixin
+    Main.ConfigOption config = new Main.ConfigOption();
+
+    @Option(names = "--dry-run", description = "Count what the pass would delete; delete nothing.")
+    boolean dryRun;
+
+    @Override
+    public Integer call() {
+        ConveyorConfig c = config.load();
+        RetentionConfig retention = c.retention();
+        try (Database db = Database.open(c.db(), "prune")) {
+            PruneReport report = Pruner.once(retention, db.dsl(), Clock.systemUTC(), dryRun);
+            print(report, retention, dryRun, System.out);
+            return report.ran() ? 0 : 3;
+        }
+    }
+
+    static void print(PruneReport r, RetentionConfig retention, boolean dry, PrintStream out) {
+        if (!r.ran()) {
+            out.println("conveyor prune: another pruner (a scheduler) is running its pass right now; try again shortly");
+            return;
+        }
+        String verb = dry ? "would delete" : "deleted";
+        out.printf("conveyor prune: %s %d finished task(s) and %d outbox row(s); %d old row(s) examined%n", verb,
+                r.tasksTotal(), r.outboxRows(), r.scanned());
+        if (!r.tasks().isEmpty()) {
+            out.printf("%-30s %-10s %10s  %s%n", "TOPIC", "STATUS", "TASKS", "KEPT FOR");
+            for (Map.Entry<String, Map<TaskStatus, Long>> t : r.tasks().entrySet()) {
+                t.getValue().forEach((status, n) -> out.printf("%-30s %-10s %10d  %s%n", t.getKey(), status.wireName(), n,
+                        retention.age(t.getKey(), status)));
+            }
+        }
+    }
+}

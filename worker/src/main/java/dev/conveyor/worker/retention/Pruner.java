@@ -1,0 +1,91 @@
+package dev.conveyor.worker.retention;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import org.jooq.DSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes expired finished tasks ({@link RetentionConfig}) every {@link #INTERVAL}, in the
+ * scheduler role. Any number of schedulers may run one: a pass holds a PostgreSQL advisory lock,
+ * so one prunes at a time and the others skip their turn. A pass that fails (the database is down)
+ * is logged and tried again at the next turn; nothing is half-deleted, since each batch is one
+ * statement.
+ */
+public final class Pruner implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Pruner.class);
+    /** Time between two passes: Oban's pruner runs every 30 s too. */
+    public static final Duration INTERVAL = Duration.ofSeconds(30);
+
+    private final PrunePass pass;
+    private final Clock clock;
+    private final Counter tasks;
+    private final Counter outbox;
+    private final Thread thread;
+    private volatile boolean closed;
+
+    private Pruner(PrunePass pass, Clock clock, MeterRegistry meters) {
+        this.pass = pass;
+        this.clock = clock;
+        this.tasks = Counter.builder("conveyor.pruner.deleted").tag("table", "tasks")
+                .description("Finished tasks deleted by retention (with their transitions)").register(meters);
+        this.outbox = Counter.builder("conveyor.pruner.deleted").tag("table", "outbox")
+                .description("Delivered or failed outbox rows deleted by retention").register(meters);
+        this.thread = Thread.ofPlatform().daemon().name("conveyor-pruner").unstarted(this::loop);
+    }
+
+    /** Starts pruning: the first pass right away, then one every {@link #INTERVAL}. */
+    public static Pruner start(RetentionConfig config, DSLContext dsl, Clock clock, MeterRegistry meters) {
+        Pruner pruner = new Pruner(new PrunePass(Objects.requireNonNull(dsl, "dsl"), config), clock, meters);
+        pruner.thread.start();
+        log.info("Pruner started: finished tasks kept {}, outbox rows {}{}", config.ages(), config.outbox(),
+                config.topics().isEmpty() ? "" : ", per topic " + config.topics());
+        return pruner;
+    }
+
+    /**
+     * One pass now, on the caller's thread ({@code conveyor prune}).
+     *
+     * @param dry count, delete nothing
+     */
+    public static PruneReport once(RetentionConfig config, DSLContext dsl, Clock clock, boolean dry) {
+        return new PrunePass(dsl, config).run(clock.instant(), dry);
+    }
+
+    private void loop() {
+        while (!closed) {
+            try {
+                PruneReport r = pass.run(clock.instant(), false);
+                tasks.increment(r.tasksTotal());
+                outbox.increment(r.outboxRows());
+                if (r.tasksTotal() > 0 || r.outboxRows() > 0) {
+                    log.info("Pruned {} finished task(s) {} and {} outbox row(s)", r.tasksTotal(), r.tasks(),
+                            r.outboxRows());
+                }
+            } catch (RuntimeException e) {
+                log.warn("Pruning failed; tried again in {} s: {}", INTERVAL.toSeconds(), e.toString());
+            }
+            try {
+                Thread.sleep(INTERVAL);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+        try {
+            thread.join(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -46,8 +46,8 @@ final class PruneCommand implements Callable<Integer> {
             return;
         }
         String verb = dry ? "would delete" : "deleted";
-        out.printf("conveyor prune: %s %d finished task(s) and %d outbox row(s); %d old row(s) examined%n", verb,
-                r.tasksTotal(), r.outboxRows(), r.scanned());
+        out.printf("conveyor prune: %s %d finished task(s), %d outbox row(s) and %d idempotency key(s); "
+                + "%d old task row(s) examined%n", verb, r.tasksTotal(), r.outboxRows(), r.idempotencyKeys(), r.scanned());
         if (!r.tasks().isEmpty()) {
             out.printf("%-30s %-10s %10s  %s%n", "TOPIC", "STATUS", "TASKS", "KEPT FOR");
             for (Map.Entry<String, Map<TaskStatus, Long>> t : r.tasks().entrySet()) {

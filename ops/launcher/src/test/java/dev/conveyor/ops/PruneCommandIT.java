@@ -58,7 +58,7 @@ class PruneCommandIT {
         UUID youngOrder = task(db, "orders", "done", Duration.ofHours(2));
 
         String dry = run(config, "--dry-run");
-        assertThat(dry).contains("conveyor prune: would delete 2 finished task(s) and 0 outbox row(s)");
+        assertThat(dry).contains("conveyor prune: would delete 2 finished task(s), 0 outbox row(s) and 0 idempotency key(s)");
         assertThat(dry).containsPattern("clicks\\s+done\\s+1\\s+PT1H").containsPattern("orders\\s+done\\s+1\\s+PT168H");
         assertThat(db.dsl().fetchCount(db.dsl().selectOne().from("tasks"))).isEqualTo(3);
 

@@ -23,8 +23,8 @@ import org.jooq.impl.DSL;
  */
 public final class IdempotencyKeys {
 
-    /** A key is free again this long after first use. */
-    public static final Duration WINDOW = Duration.ofHours(24);
+    /** A key is free again this long after first use, unless {@code retention.idempotency-keys} says otherwise. */
+    public static final Duration DEFAULT_WINDOW = Duration.ofHours(24);
     static final Duration ABANDONED_AFTER = Duration.ofMinutes(1);
 
     /** The outcome of {@link #claim}. */
@@ -44,13 +44,21 @@ public final class IdempotencyKeys {
     }
 
     private final DSLContext dsl;
+    private final Duration window;
 
+    /** Keys taken for {@link #DEFAULT_WINDOW}. */
     public IdempotencyKeys(DSLContext dsl) {
+        this(dsl, DEFAULT_WINDOW);
+    }
+
+    /** Keys taken for {@code window} after first use; the pruner deletes them after the same time. */
+    public IdempotencyKeys(DSLContext dsl, Duration window) {
         this.dsl = dsl;
+        this.window = window;
     }
 
     public Claim claim(String scope, String key, UUID taskId, Instant now) {
-        var expired = IDEMPOTENCY_KEYS.CREATED_AT.lt(now.minus(WINDOW));
+        var expired = IDEMPOTENCY_KEYS.CREATED_AT.lt(now.minus(window));
         UUID won = dsl.insertInto(IDEMPOTENCY_KEYS)
                 .set(IDEMPOTENCY_KEYS.SCOPE, scope)
                 .set(IDEMPOTENCY_KEYS.KEY, key)
@@ -112,12 +120,4 @@ public final class IdempotencyKeys {
                 .execute();
     }
 
-    /** Deletes keys older than the window, at most {@code limit}; returns how many. */
-    public int purge(Instant now, int limit) {
-        return dsl.deleteFrom(IDEMPOTENCY_KEYS)
-                .where(DSL.row(IDEMPOTENCY_KEYS.SCOPE, IDEMPOTENCY_KEYS.KEY).in(
-                        DSL.select(IDEMPOTENCY_KEYS.SCOPE, IDEMPOTENCY_KEYS.KEY).from(IDEMPOTENCY_KEYS)
-                                .where(IDEMPOTENCY_KEYS.CREATED_AT.lt(now.minus(WINDOW))).limit(limit)))
-                .execute();
-    }
 }

@@ -27,11 +27,13 @@ import java.util.Set;
  * @param webhooks webhook sources by name ({@code webhooks})
  * @param workerGroup consumer group of the workers whose lag {@code GET /v1/stats} reports ({@code worker.group},
  *     default {@value #DEFAULT_WORKER_GROUP})
+ * @param idempotencyWindow how long an Idempotency-Key stays taken after its first use
+ *     ({@code retention.idempotency-keys}, default 24 h; the scheduler's pruner deletes older keys)
  */
 public record IngressConfig(String host, int port, long maxBody, Set<String> tokens, Set<String> topics,
         String bootstrap, Map<String, Object> kafkaClient, String topicPrefix, String node, Duration interactiveTimeout,
         Map<String, Duration> interactiveTimeouts, int maxPendingInteractive, int maxInFlight,
-        Map<String, WebhookSource> webhooks, String workerGroup) {
+        Map<String, WebhookSource> webhooks, String workerGroup, Duration idempotencyWindow) {
 
     /** The worker module's default group ({@code WorkerConfig.DEFAULT_GROUP}; this module does not depend on it). */
     public static final String DEFAULT_WORKER_GROUP = "conveyor-workers";
@@ -72,6 +74,9 @@ public record IngressConfig(String host, int port, long maxBody, Set<String> tok
         }
         if (workerGroup == null || workerGroup.isBlank()) {
             throw new IllegalArgumentException("worker.group must not be empty");
+        }
+        if (idempotencyWindow == null || idempotencyWindow.toMillis() < 1000) {
+            throw new IllegalArgumentException("retention.idempotency-keys must be at least 1s, was " + idempotencyWindow);
         }
     }
 
@@ -116,6 +121,7 @@ public record IngressConfig(String host, int port, long maxBody, Set<String> tok
         private int maxInFlight = 4096;
         private Map<String, WebhookSource> webhooks = Map.of();
         private String workerGroup = DEFAULT_WORKER_GROUP;
+        private Duration idempotencyWindow = IdempotencyKeys.DEFAULT_WINDOW;
 
         private Builder(String bootstrap) {
             this.bootstrap = bootstrap;
@@ -135,10 +141,12 @@ public record IngressConfig(String host, int port, long maxBody, Set<String> tok
         public Builder maxInFlight(int v) { maxInFlight = v; return this; }
         public Builder webhooks(Map<String, WebhookSource> v) { webhooks = v; return this; }
         public Builder workerGroup(String v) { workerGroup = v; return this; }
+        public Builder idempotencyWindow(Duration v) { idempotencyWindow = v; return this; }
 
         public IngressConfig build() {
             return new IngressConfig(host, port, maxBody, tokens, topics, bootstrap, kafkaClient, topicPrefix, node,
-                    interactiveTimeout, interactiveTimeouts, maxPendingInteractive, maxInFlight, webhooks, workerGroup);
+                    interactiveTimeout, interactiveTimeouts, maxPendingInteractive, maxInFlight, webhooks, workerGroup,
+                    idempotencyWindow);
         }
     }
 }

@@ -37,7 +37,7 @@ record IngressServices(IngressMetrics metrics, BearerAuth auth, EventsService ev
         // Every way a task comes in (events, webhooks, interactive) has its row before its answer.
         AcceptedTasks accepted = AcceptedTasks.start(parts.store(), ACCEPTED_REASON, metrics.queuedWriteFailures());
         Publisher publisher = new Publisher(parts.producer(), config.topicPrefix(), parts.clock(), accepted);
-        TaskEnqueuer enqueuer = new TaskEnqueuer(publisher, new IdempotencyKeys(parts.database().dsl()), metrics,
+        TaskEnqueuer enqueuer = new TaskEnqueuer(publisher, new IdempotencyKeys(parts.database().dsl(), parts.config().idempotencyWindow()), metrics,
                 parts.clock());
         EventIntake intake = new EventIntake(config, new RequestLimits(config.maxBody(), config.maxInFlight()),
                 publisher, enqueuer, parts.clock());

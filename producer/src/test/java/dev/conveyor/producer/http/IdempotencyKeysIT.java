@@ -58,4 +58,17 @@ class IdempotencyKeysIT {
         assertThat(db.dsl().selectFrom(IDEMPOTENCY_KEYS).where(IDEMPOTENCY_KEYS.KEY.eq("expired")).fetchOne().getState())
                 .isEqualTo("pending");
     }
+
+    @Test
+    void theWindowIsTheConfiguredOne(TestDatabase db) {
+        IdempotencyKeys keys = new IdempotencyKeys(db.dsl(), Duration.ofHours(1));
+        Instant now = Instant.now();
+        UUID first = TaskIds.newId();
+        keys.claim("topic:w", "k", first, now.minus(Duration.ofMinutes(59)));
+        keys.accept("topic:w", "k", first);
+        assertThat(keys.claim("topic:w", "k", TaskIds.newId(), now)).isEqualTo(new IdempotencyKeys.Claim.Existing(first));
+        UUID later = TaskIds.newId();
+        assertThat(keys.claim("topic:w", "k", later, now.plus(Duration.ofMinutes(2))))
+                .as("an hour after its first use the key is free again").isEqualTo(new IdempotencyKeys.Claim.Claimed(later));
+    }
 }

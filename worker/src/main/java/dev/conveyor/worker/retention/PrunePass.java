@@ -21,7 +21,8 @@ import org.jooq.DSLContext;
  * ones with their transitions and outbox rows in one short statement, skipping rows another
  * transaction holds and rows that changed since they were read (an operator's retry). A task with a
  * pending outbox delivery is never deleted. Then delivered and finally failed outbox rows older
- * than {@link RetentionConfig#outbox()} go, in batches too.
+ * than {@link RetentionConfig#outbox()} and idempotency keys older than
+ * {@link RetentionConfig#idempotencyKeys()} go, in batches too.
  */
 final class PrunePass {
 
@@ -60,13 +61,22 @@ final class PrunePass {
                 for update skip locked)
             """;
 
+    private static final String DELETE_KEYS = """
+            delete from idempotency_keys where (scope, key) in (
+                select scope, key from idempotency_keys where created_at < ? order by created_at limit ?
+                for update skip locked)
+            """;
+
+    private static final String COUNT_KEYS = "select count(*) from idempotency_keys where created_at < ?";
+
     private static final String COUNT_OUTBOX =
             "select count(*) from outbox where state <> 'pending' and updated_at < ?";
 
-    private static long deleteOutbox(Connection conn, Instant before) throws SQLException {
+    /** Runs a batched delete ({@code ?} = before, {@code ?} = batch size) until a batch comes back short. */
+    private static long deleteInBatches(Connection conn, String sql, Instant before) throws SQLException {
         long total = 0;
         for (int n = BATCH; n == BATCH; total += n) {
-            try (PreparedStatement ps = conn.prepareStatement(DELETE_OUTBOX)) {
+            try (PreparedStatement ps = conn.prepareStatement(sql)) {
                 ps.setObject(1, utc(before));
                 ps.setInt(2, BATCH);
                 n = ps.executeUpdate();
@@ -102,7 +112,7 @@ final class PrunePass {
     PruneReport run(Instant now, boolean dry) {
         return dsl.connectionResult(conn -> {
             if (!lock(conn, "pg_try_advisory_lock")) {
-                return new PruneReport(false, Map.of(), 0, 0);
+                return new PruneReport(false, Map.of(), 0, 0, 0);
             }
             boolean autoCommit = conn.getAutoCommit();
             try {
@@ -152,8 +162,10 @@ final class PrunePass {
             afterId = last.id;
         }
         long outbox = dry ? count(conn, COUNT_OUTBOX, now.minus(config.outbox()))
-                : deleteOutbox(conn, now.minus(config.outbox()));
-        return new PruneReport(true, deleted, outbox, scanned);
+                : deleteInBatches(conn, DELETE_OUTBOX, now.minus(config.outbox()));
+        long keys = dry ? count(conn, COUNT_KEYS, now.minus(config.idempotencyKeys()))
+                : deleteInBatches(conn, DELETE_KEYS, now.minus(config.idempotencyKeys()));
+        return new PruneReport(true, deleted, outbox, keys, scanned);
     }
 
     /** One scanned task: enough to decide whether it expired and to delete it only if unchanged. */

@@ -26,6 +26,7 @@ public final class Pruner implements AutoCloseable {
     private final Clock clock;
     private final Counter tasks;
     private final Counter outbox;
+    private final Counter keys;
     private final Thread thread;
     private volatile boolean closed;
 
@@ -36,6 +37,8 @@ public final class Pruner implements AutoCloseable {
                 .description("Finished tasks deleted by retention (with their transitions)").register(meters);
         this.outbox = Counter.builder("conveyor.pruner.deleted").tag("table", "outbox")
                 .description("Delivered or failed outbox rows deleted by retention").register(meters);
+        this.keys = Counter.builder("conveyor.pruner.deleted").tag("table", "idempotency_keys")
+                .description("Idempotency-Keys past their window deleted by retention").register(meters);
         this.thread = Thread.ofPlatform().daemon().name("conveyor-pruner").unstarted(this::loop);
     }
 
@@ -43,7 +46,8 @@ public final class Pruner implements AutoCloseable {
     public static Pruner start(RetentionConfig config, DSLContext dsl, Clock clock, MeterRegistry meters) {
         Pruner pruner = new Pruner(new PrunePass(Objects.requireNonNull(dsl, "dsl"), config), clock, meters);
         pruner.thread.start();
-        log.info("Pruner started: finished tasks kept {}, outbox rows {}{}", config.ages(), config.outbox(),
+        log.info("Pruner started: finished tasks kept {}, outbox rows {}, idempotency keys {}{}", config.ages(),
+                config.outbox(), config.idempotencyKeys(),
                 config.topics().isEmpty() ? "" : ", per topic " + config.topics());
         return pruner;
     }
@@ -63,9 +67,10 @@ public final class Pruner implements AutoCloseable {
                 PruneReport r = pass.run(clock.instant(), false);
                 tasks.increment(r.tasksTotal());
                 outbox.increment(r.outboxRows());
-                if (r.tasksTotal() > 0 || r.outboxRows() > 0) {
-                    log.info("Pruned {} finished task(s) {} and {} outbox row(s)", r.tasksTotal(), r.tasks(),
-                            r.outboxRows());
+                keys.increment(r.idempotencyKeys());
+                if (r.tasksTotal() > 0 || r.outboxRows() > 0 || r.idempotencyKeys() > 0) {
+                    log.info("Pruned {} finished task(s) {}, {} outbox row(s) and {} idempotency key(s)", r.tasksTotal(),
+                            r.tasks(), r.outboxRows(), r.idempotencyKeys());
                 }
             } catch (RuntimeException e) {
                 log.warn("Pruning failed; tried again in {} s: {}", INTERVAL.toSeconds(), e.toString());

@@ -17,15 +17,17 @@ import java.util.TreeMap;
  * @param ages the age of each terminal status ({@code retention.done|skipped|cancelled|failed|dead})
  * @param topics per-topic ages that replace the defaults for that topic ({@code retention.topics.<topic>.<status>})
  * @param outbox how long a delivered or finally failed outbox row is kept ({@code retention.outbox})
+ * @param idempotencyKeys how long an Idempotency-Key stays taken after its first use, and is kept
+ *     ({@code retention.idempotency-keys}); the ingress reads the same setting
  */
 public record RetentionConfig(Map<TaskStatus, Duration> ages, Map<String, Map<TaskStatus, Duration>> topics,
-        Duration outbox) {
+        Duration outbox, Duration idempotencyKeys) {
 
-    /** done, skipped, cancelled 7 days; failed and dead 30 days; delivered outbox rows 7 days. */
+    /** done, skipped, cancelled 7 days; failed and dead 30 days; delivered outbox rows 7 days; idempotency keys 24 h. */
     public static final RetentionConfig DEFAULTS = new RetentionConfig(Map.of(
             TaskStatus.DONE, Duration.ofDays(7), TaskStatus.SKIPPED, Duration.ofDays(7),
             TaskStatus.CANCELLED, Duration.ofDays(7), TaskStatus.FAILED, Duration.ofDays(30),
-            TaskStatus.DEAD, Duration.ofDays(30)), Map.of(), Duration.ofDays(7));
+            TaskStatus.DEAD, Duration.ofDays(30)), Map.of(), Duration.ofDays(7), Duration.ofHours(24));
 
     public RetentionConfig {
         Objects.requireNonNull(ages, "ages");
@@ -58,6 +60,7 @@ public record RetentionConfig(Map<TaskStatus, Duration> ages, Map<String, Map<Ta
         });
         topics = java.util.Collections.unmodifiableMap(byTopic);
         outbox = requirePositive("retention.outbox", outbox);
+        idempotencyKeys = requirePositive("retention.idempotency-keys", idempotencyKeys);
     }
 
     private static Duration requirePositive(String key, Duration d) {

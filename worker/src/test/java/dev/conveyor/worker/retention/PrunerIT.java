@@ -109,7 +109,7 @@ class PrunerIT {
     @Test
     void aTopicsOwnAgeWinsForThatTopicOnly() {
         RetentionConfig config = new RetentionConfig(RetentionConfig.DEFAULTS.ages(),
-                Map.of("clicks", Map.of(TaskStatus.DONE, Duration.ofHours(1))), Duration.ofDays(7));
+                Map.of("clicks", Map.of(TaskStatus.DONE, Duration.ofHours(1))), Duration.ofDays(7), Duration.ofHours(24));
         UUID click = task("clicks", TaskStatus.DONE, Duration.ofHours(2));
         UUID clickFailed = task("clicks", TaskStatus.FAILED, Duration.ofHours(2));
         UUID order = task("orders-topic", TaskStatus.DONE, Duration.ofHours(2));
@@ -172,5 +172,18 @@ class PrunerIT {
         assertThat(deleted).as("every row deleted exactly once").isEqualTo(n);
         assertThat(dsl.fetchCount(dsl.selectOne().from("tasks").where("topic = ?", topic))).isZero();
         assertThat(count(topic, TaskStatus.DONE)).isZero();
+    }
+
+    @Test
+    void idempotencyKeysPastTheirWindowGo() {
+        OffsetDateTime old = OffsetDateTime.ofInstant(NOW.minus(Duration.ofHours(25)), ZoneOffset.UTC);
+        OffsetDateTime young = OffsetDateTime.ofInstant(NOW.minus(Duration.ofHours(23)), ZoneOffset.UTC);
+        dsl.execute("insert into idempotency_keys (scope, key, task_id, state, created_at) values "
+                + "('topic:k', 'old', ?::uuid, 'accepted', ?::timestamptz), ('topic:k', 'young', ?::uuid, 'accepted', ?::timestamptz)",
+                UUID.randomUUID(), old, UUID.randomUUID(), young);
+        assertThat(pass(dsl, RetentionConfig.DEFAULTS, true).idempotencyKeys()).isEqualTo(1);
+        assertThat(pass(dsl, RetentionConfig.DEFAULTS, false).idempotencyKeys()).isEqualTo(1);
+        assertThat(dsl.fetch("select key from idempotency_keys where scope = 'topic:k'").getValues(0, String.class))
+                .containsExactly("young");
     }
 }

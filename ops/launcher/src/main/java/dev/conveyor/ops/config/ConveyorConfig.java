@@ -213,7 +213,8 @@ public final class ConveyorConfig {
         ConfigSection worker = root.section("worker");
         Map<String, Duration> timeouts = new LinkedHashMap<>();
         worker.section("topics").sections().forEach((topic, t) -> t.duration("timeout").ifPresent(d -> timeouts.put(topic, d)));
-        var context = new IngressSection.Context(kafka(), topics, node(), workerGroup(), timeouts);
+        var context = new IngressSection.Context(kafka(), topics, node(), workerGroup(), timeouts,
+                retention().idempotencyKeys());
         return IngressSection.read(root.section("http"), root.section("webhooks"), extraWebhooks, context);
     }
 

@@ -25,9 +25,10 @@ final class IngressSection {
      * @param node this node's name ({@code worker.node})
      * @param workerGroup the workers' consumer group, for lag ({@code worker.group})
      * @param interactiveTimeouts per topic ({@code worker.topics.<topic>.timeout})
+     * @param idempotencyWindow how long a key stays taken ({@code retention.idempotency-keys})
      */
     record Context(KafkaSection kafka, Set<String> topics, String node, String workerGroup,
-            Map<String, Duration> interactiveTimeouts) {}
+            Map<String, Duration> interactiveTimeouts, Duration idempotencyWindow) {}
 
     static IngressConfig read(ConfigSection http, ConfigSection webhooks, Map<String, WebhookSource> extraWebhooks,
             Context context) {
@@ -44,7 +45,8 @@ final class IngressSection {
                     .node(context.node())
                     .interactiveTimeouts(context.interactiveTimeouts())
                     .webhooks(sources)
-                    .workerGroup(context.workerGroup());
+                    .workerGroup(context.workerGroup())
+                    .idempotencyWindow(context.idempotencyWindow());
             http.text("host").ifPresent(b::host);
             http.integer("port").ifPresent(b::port);
             http.size("max-body").ifPresent(b::maxBody);

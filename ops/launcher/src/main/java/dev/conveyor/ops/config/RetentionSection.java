@@ -23,7 +23,8 @@ final class RetentionSection {
                 d.ages().keySet().forEach(status -> t.duration(status.wireName()).ifPresent(a -> overrides.put(status, a)));
                 topics.put(topic, overrides);
             });
-            return new RetentionConfig(ages, topics, s.duration("outbox").orElse(d.outbox()));
+            return new RetentionConfig(ages, topics, s.duration("outbox").orElse(d.outbox()),
+                    s.duration("idempotency-keys").orElse(d.idempotencyKeys()));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("retention", e.getMessage());
         }

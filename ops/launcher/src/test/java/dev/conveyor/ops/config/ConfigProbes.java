@@ -166,6 +166,8 @@ final class ConfigProbes {
                     Duration.ofMinutes(5));
         }
         probe("retention.outbox", "2d", c -> c.retention().outbox(), Duration.ofDays(2));
+        probe("retention.idempotency-keys", "36h", c -> List.of(c.retention().idempotencyKeys(),
+                c.ingress(Set.of()).idempotencyWindow()), List.of(Duration.ofHours(36), Duration.ofHours(36)));
         probe("callbacks.secret", "s3cret", c -> List.of(String.valueOf(c.worker().outbound().callbacks().secret()),
                 String.valueOf(c.scheduler(List.of()).outbound().callbacks().secret())), List.of("s3cret", "s3cret"));
         probe("callbacks.max-attempts", 3, c -> c.scheduler(List.of()).outbound().callbacks().maxAttempts(), 3);

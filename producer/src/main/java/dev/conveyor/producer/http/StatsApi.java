@@ -79,6 +79,7 @@ public final class StatsApi implements AutoCloseable {
     private final Clock clock;
     private final Set<String> configuredTopics;
     private final String group;
+    private final StorageStats storage;
     private final Admin admin;
     private final AtomicReference<Instant> nextPrune = new AtomicReference<>(Instant.MIN);
 
@@ -92,6 +93,7 @@ public final class StatsApi implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.configuredTopics = config.topics();
         this.group = config.workerGroup();
+        this.storage = new StorageStats(dsl);
         Properties props = new Properties();
         props.putAll(config.kafkaClient());
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
@@ -153,6 +155,7 @@ public final class StatsApi implements AutoCloseable {
             long failed = m.getOrDefault(TaskStatus.FAILED, 0L) + m.getOrDefault(TaskStatus.DEAD, 0L);
             throughput.addObject().put("minute", minute.toString()).put("finished", all).put("failed", failed);
         }
+        storage.put(json);
         return json;
     }
 

@@ -386,6 +386,29 @@
     }, true);
   }
 
+  /** Status tables' total size, each table's share on hover, and the oldest task kept (retention). */
+  function storageFact(storage) {
+    if (!storage || !storage.tables) {
+      return h('span', { 'class': 'muted' }, 'unknown');
+    }
+    var detail = storage.tables.map(function (t) {
+      return t.table + ' ' + bytes(t.bytes) + ' (~' + t.rowsEstimate + ' rows)';
+    }).join(', ');
+    return [h('span', { title: detail }, bytes(storage.bytes)), h('span', { 'class': 'muted' }, ' · oldest task '),
+      storage.oldestTaskAt ? time(storage.oldestTaskAt) : h('span', { 'class': 'muted' }, 'none')];
+  }
+
+  function bytes(n) {
+    var units = ['B', 'kB', 'MB', 'GB', 'TB'];
+    var v = n || 0;
+    var i = 0;
+    while (v >= 1024 && i < units.length - 1) {
+      v /= 1024;
+      i++;
+    }
+    return (i === 0 ? v : v.toFixed(1)) + ' ' + units[i];
+  }
+
   function renderOverview(stats) {
     var totals = stats.totals || {};
     var lag = stats.lag || {};
@@ -409,7 +432,8 @@
       fact('Consumer lag', 'lag', lag.available === false
         ? h('span', { 'class': 'warn-text' }, 'unavailable (Kafka unreachable)')
         : [number(lag.total), h('span', { 'class': 'muted' }, lag.group ? ' · group ' + lag.group : '')]),
-      fact('Throughput (15 min)', 'throughput', sparkline(stats.throughput || [])));
+      fact('Throughput (15 min)', 'throughput', sparkline(stats.throughput || [])),
+      fact('Storage', 'storage', storageFact(stats.storage)));
 
     var head = h('tr', null, h('th', null, 'Topic'), STATUSES.map(function (s) {
       return h('th', { 'class': 'num' }, badge(s));

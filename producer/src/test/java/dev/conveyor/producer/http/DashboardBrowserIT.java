@@ -303,6 +303,8 @@ class DashboardBrowserIT {
                 .matches("\\d+(\\.\\d)? (s|min)");
         assertThat(topicRow.findElement(By.cssSelector("[data-testid=topic-lag]")).getText()).isEqualTo("—");
         assertThat(text("[data-testid=total-oldest-queued]")).isNotBlank();
+        assertThat(text("[data-testid=storage]")).as("the status tables' size and the oldest task kept")
+                .matches("(?s)Storage\\s+[\\d.]+ (B|kB|MB|GB) · oldest task .+");
         screenshot("dashboard-overview-backlog.png");
 
         open("/ui/#/tasks/" + older.id());

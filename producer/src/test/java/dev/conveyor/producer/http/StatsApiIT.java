@@ -77,6 +77,33 @@ class StatsApiIT {
         this.dsl = db.dsl();
     }
 
+    // ---- storage -------------------------------------------------------------------------------
+
+    @Test
+    void storageShowsEachTablesSizeAndTheOldestTaskKept() throws Exception {
+        try (TestDatabase own = db.freshSibling("storage")) {
+            DSLContext d = own.dsl();
+            try (StatsApi api = new StatsApi(d, config("127.0.0.1:1", Set.of(), "g"), Clock.systemUTC())) {
+                JsonNode empty = api.stats().path("storage");
+                assertThat(empty.path("oldestTaskAt").isNull()).isTrue();
+                d.execute("""
+                        insert into tasks (id, topic, type, status, created_at, updated_at)
+                        select gen_random_uuid(), 'orders', 't', 'done', ts, ts
+                        from (select timestamptz '2026-11-01T00:00:00Z' + i * interval '1 minute' as ts
+                              from generate_series(1, 5000) i) s""");
+                d.execute("vacuum analyze tasks");
+                JsonNode storage = api.stats().path("storage");
+                assertThat(storage.path("tables")).extracting(t -> t.path("table").asText())
+                        .containsExactly("tasks", "task_transitions", "outbox", "idempotency_keys");
+                JsonNode tasks = storage.path("tables").get(0);
+                assertThat(tasks.path("bytes").asLong()).isGreaterThan(5000L * 50);
+                assertThat(tasks.path("rowsEstimate").asLong()).isEqualTo(5000);
+                assertThat(storage.path("bytes").asLong()).isGreaterThanOrEqualTo(tasks.path("bytes").asLong());
+                assertThat(storage.path("oldestTaskAt").asText()).isEqualTo("2026-11-01T00:01:00Z");
+            }
+        }
+    }
+
     // ---- counters ------------------------------------------------------------------------------
 
     @Test
@@ -322,7 +349,7 @@ class StatsApiIT {
         }
 
         assertThat(stats.fieldNames()).toIterable().containsExactly("at", "topics", "totals", "oldestQueuedAt",
-                "oldestQueuedAgeSeconds", "scheduled", "lag", "throughput");
+                "oldestQueuedAgeSeconds", "scheduled", "lag", "throughput", "storage");
         assertThat(stats.get("at").asText()).isEqualTo("2026-11-22T20:00:00Z");
         JsonNode o = topic(stats, orders);
         assertThat(o.get("counts").fieldNames()).toIterable().containsExactly("queued", "running", "rescheduled",

@@ -101,4 +101,19 @@ class StatsViewTest {
         assertThat(StatsView.age(7800)).isEqualTo("2h 10m");
         assertThat(StatsView.age(3 * 86400 + 4 * 3600 + 5)).isEqualTo("3d 4h");
     }
+
+    @Test
+    void storageShowsTheTablesSizesAndTheOldestTaskKept() {
+        String text = StatsView.render(Json.parse("""
+                {"at": "2026-11-22T20:00:00Z", "topics": [], "totals": {}, "scheduled": {"pending": 0},
+                 "lag": {"group": "g", "total": 0, "available": true}, "throughput": [],
+                 "storage": {"tables": [{"table": "tasks", "bytes": 8493465, "rowsEstimate": 40000},
+                                        {"table": "task_transitions", "bytes": 4404019, "rowsEstimate": 120000},
+                                        {"table": "outbox", "bytes": 16384, "rowsEstimate": 0},
+                                        {"table": "idempotency_keys", "bytes": 900, "rowsEstimate": 3}],
+                             "bytes": 12914768, "oldestTaskAt": "2026-11-15T10:00:00Z"}}
+                """.getBytes(StandardCharsets.UTF_8)));
+        assertThat(text).contains("storage        12.3 MB (tasks 8.1 MB ~40000 rows, task_transitions 4.2 MB ~120000 rows, "
+                + "outbox 16.0 kB ~0 rows, idempotency_keys 900 B ~3 rows), oldest task 2026-11-15T10:00:00Z\n");
+    }
 }

@@ -25,7 +25,7 @@ public final class BenchRunner {
     /** Every workload, in the order they run. */
     public static List<Workload> workloads() {
         return List.of(new Throughput(), new DelayAccuracy(), new Reschedule(), new PickupLatency(), new HttpEnqueue(),
-                new Interactive(), new Memory());
+                new Interactive(), new Memory(), new SteadyStorage());
     }
 
     /**

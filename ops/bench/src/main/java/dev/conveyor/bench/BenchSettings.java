@@ -26,6 +26,8 @@ import java.util.Set;
  * @param client W5's load generator: {@code auto} (wrk when on the PATH), {@code java} or {@code wrk}
  * @param w6Rate W6: interactive requests per second, open-loop
  * @param m1Pending M1: pending reschedules (scheduled deliveries) in the table
+ * @param m2Tasks M2: tasks through the worker in each of its two runs
+ * @param m2Rate M2: tasks per second produced in each run
  * @param partitions partitions of the benchmark topics
  * @param ordering the worker's ordering in W1 and W4
  * @param statusWriters {@code worker.status-writers} of the workers under test
@@ -39,7 +41,7 @@ import java.util.Set;
 public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJobs, int w2Jobs, int w3Jobs,
         int schedulerWarmupJobs,
         int w4Rate, int w4Seconds, int httpSeconds, int httpWarmupSeconds, int connections, String client,
-        int w6Rate, int m1Pending, int partitions, Ordering ordering, int statusWriters, int maxInFlight,
+        int w6Rate, int m1Pending, int m2Tasks, int m2Rate, int partitions, Ordering ordering, int statusWriters, int maxInFlight,
         boolean counters, int stepTimeoutSeconds, boolean durable) {
 
     public static final int DEFAULT_W1_JOBS = 100_000;
@@ -54,6 +56,8 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
     public static final int DEFAULT_CONNECTIONS = 32;
     public static final int DEFAULT_W6_RATE = 500;
     public static final int DEFAULT_M1_PENDING = 1_000_000;
+    public static final int DEFAULT_M2_TASKS = 2_000_000;
+    public static final int DEFAULT_M2_RATE = 8_000;
     public static final int DEFAULT_PARTITIONS = 4;
     public static final int DEFAULT_STATUS_WRITERS = 2;
     public static final int DEFAULT_MAX_IN_FLIGHT = 16_384;
@@ -79,6 +83,8 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
         atLeast("--w6-rate", w6Rate, 1);
         atMost("--w6-rate", w6Rate, 100_000);
         atLeast("--m1-pending", m1Pending, 0);
+        atLeast("--m2-tasks", m2Tasks, 1);
+        atLeast("--m2-rate", m2Rate, 1);
         atLeast("--partitions", partitions, 1);
         atLeast("--status-writers", statusWriters, 1);
         atLeast("--max-in-flight", maxInFlight, 1);
@@ -107,7 +113,7 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
         return new Builder().workloads(workloads).w1Jobs(w1Jobs).w1WarmupJobs(w1WarmupJobs).w2Jobs(w2Jobs)
                 .w3Jobs(w3Jobs).schedulerWarmupJobs(schedulerWarmupJobs).w4Rate(w4Rate).w4Seconds(w4Seconds).httpSeconds(httpSeconds)
                 .httpWarmupSeconds(httpWarmupSeconds).connections(connections).client(client).w6Rate(w6Rate)
-                .m1Pending(m1Pending).partitions(partitions).ordering(ordering).statusWriters(statusWriters)
+                .m1Pending(m1Pending).m2Tasks(m2Tasks).m2Rate(m2Rate).partitions(partitions).ordering(ordering).statusWriters(statusWriters)
                 .maxInFlight(maxInFlight).counters(counters).stepTimeoutSeconds(stepTimeoutSeconds).durable(durable);
     }
 
@@ -123,7 +129,7 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
                 .w2Jobs(scale(w2Jobs, factor)).w3Jobs(scale(w3Jobs, factor))
                 .schedulerWarmupJobs(scale(schedulerWarmupJobs, factor)).w4Seconds(scale(w4Seconds, factor))
                 .httpSeconds(scale(httpSeconds, factor)).httpWarmupSeconds(scale(httpWarmupSeconds, factor))
-                .m1Pending(scale(m1Pending, factor)).build();
+                .m1Pending(scale(m1Pending, factor)).m2Tasks(scale(m2Tasks, factor)).build();
     }
 
     public boolean runs(WorkloadId id) {
@@ -183,6 +189,8 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
         private String client = "auto";
         private int w6Rate = DEFAULT_W6_RATE;
         private int m1Pending = DEFAULT_M1_PENDING;
+        private int m2Tasks = DEFAULT_M2_TASKS;
+        private int m2Rate = DEFAULT_M2_RATE;
         private int partitions = DEFAULT_PARTITIONS;
         private Ordering ordering = Ordering.KEY;
         private int statusWriters = DEFAULT_STATUS_WRITERS;
@@ -207,6 +215,8 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
         public Builder client(String v) { client = v; return this; }
         public Builder w6Rate(int v) { w6Rate = v; return this; }
         public Builder m1Pending(int v) { m1Pending = v; return this; }
+        public Builder m2Tasks(int v) { m2Tasks = v; return this; }
+        public Builder m2Rate(int v) { m2Rate = v; return this; }
         public Builder partitions(int v) { partitions = v; return this; }
         public Builder ordering(Ordering v) { ordering = v; return this; }
         public Builder statusWriters(int v) { statusWriters = v; return this; }
@@ -219,7 +229,7 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
         public BenchSettings build() {
             return new BenchSettings(workloads, w1Jobs, w1WarmupJobs, w2Jobs, w3Jobs, schedulerWarmupJobs,
                     w4Rate, w4Seconds, httpSeconds,
-                    httpWarmupSeconds, connections, client, w6Rate, m1Pending, partitions, ordering, statusWriters,
+                    httpWarmupSeconds, connections, client, w6Rate, m1Pending, m2Tasks, m2Rate, partitions, ordering, statusWriters,
                     maxInFlight, counters, stepTimeoutSeconds, durable);
         }
     }

@@ -22,7 +22,9 @@ public final class Fields {
             WorkloadId.W4, List.of("jobs", "pickup_p50_ms", "pickup_p99_ms", "pickup_max_ms", "raw_pickup_p99_ms"),
             WorkloadId.W5, List.of("events_per_s", "bare_http_per_s", "ratio_bare_http"),
             WorkloadId.W6, List.of("rtt_p50_ms", "rtt_p99_ms"),
-            WorkloadId.M1, List.of("heap_mb", "heap_delta_mb", "pending"));
+            WorkloadId.M1, List.of("heap_mb", "heap_delta_mb", "pending"),
+            WorkloadId.M2, List.of("tasks", "pruned_done_per_s", "plain_done_per_s", "ratio_plain",
+                    "pruned_storage_mb_last", "plain_storage_mb_last"));
 
     private Fields() {}
 }

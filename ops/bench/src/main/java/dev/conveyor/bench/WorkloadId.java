@@ -15,5 +15,7 @@ public enum WorkloadId {
     /** Interactive round trip at a steady rate. */
     W6,
     /** Heap with a million pending reschedules. */
-    M1
+    M1,
+    /** Steady storage: status tables' size and throughput with retention pruning, against the same run without. */
+    M2
 }

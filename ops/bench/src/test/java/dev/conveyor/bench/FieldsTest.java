@@ -19,7 +19,8 @@ class FieldsTest {
             WorkloadId.W4, List.of("pickup_p50_ms", "pickup_p99_ms", "pickup_max_ms", "raw_pickup_p99_ms"),
             WorkloadId.W5, List.of("events_per_s", "ratio_bare_http"),
             WorkloadId.W6, List.of("rtt_p50_ms", "rtt_p99_ms"),
-            WorkloadId.M1, List.of("heap_mb"));
+            WorkloadId.M1, List.of("heap_mb"),
+            WorkloadId.M2, List.of("pruned_done_per_s", "plain_done_per_s", "pruned_storage_mb_last"));
 
     @Test
     void everyWorkloadListsTheIssueFieldNames() {

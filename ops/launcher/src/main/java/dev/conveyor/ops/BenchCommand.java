@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run the benchmark workloads (W1 throughput, W2 delay accuracy, W3 reschedule, W4 pickup "
-                + "latency, W5 HTTP enqueue, W6 interactive, M1 memory) with their baselines in the same run: "
+                + "latency, W5 HTTP enqueue, W6 interactive, M1 memory, M2 steady storage) with their baselines in the same run: "
                 + "raw Kafka, raw PostgreSQL upsert, bare HTTP, plain consumer.",
                 "Embedded Kafka and PostgreSQL unless kafka.bootstrap / db.url are configured (then each workload "
                 + "uses topics and a schema of its own, deleted at the end).",
@@ -94,6 +94,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--m1-pending", paramLabel = "M", description = "M1 pending reschedules (default 1000000).")
     Integer m1Pending;
 
+    @Option(names = "--m2-tasks", paramLabel = "N", description = "M2 tasks per run, with and without pruning (default 2000000).")
+    Integer m2Tasks;
+
+    @Option(names = "--m2-rate", paramLabel = "R", description = "M2 tasks produced per second (default 8000).")
+    Integer m2Rate;
+
     @Option(names = "--partitions", paramLabel = "P", description = "Partitions of the benchmark topics (default 4).")
     Integer partitions;
 
@@ -145,6 +151,8 @@ final class BenchCommand implements Callable<Integer> {
         set(client, b::client);
         set(w6Rate, b::w6Rate);
         set(m1Pending, b::m1Pending);
+        set(m2Tasks, b::m2Tasks);
+        set(m2Rate, b::m2Rate);
         set(partitions, b::partitions);
         set(statusWriters, b::statusWriters);
         set(maxInFlight, b::maxInFlight);

@@ -49,6 +49,7 @@ class BenchIT {
                     "--scheduler-warmup-jobs", "200",
                     "--w4-rate", "500", "--w4-seconds", "1", "--http-seconds", "1", "--http-warmup-seconds", "0",
                     "--connections", "4", "--client", "java", "--w6-rate", "100", "--m1-pending", "20000",
+                    "--m2-tasks", "2000", "--m2-rate", "2000",
                     "--partitions", "2", "--step-timeout-seconds", "60", "--report", report.toString());
         } finally {
             System.setOut(original);
@@ -62,7 +63,7 @@ class BenchIT {
         }
         assertThat(lines).as("only JSON lines on stdout, one per workload")
                 .extracting(l -> l.path("workload").asText())
-                .containsExactly("W1", "W2", "W3", "W4", "W5", "W6", "M1");
+                .containsExactly("W1", "W2", "W3", "W4", "W5", "W6", "M1", "M2");
         assertThat(lines.get(1).path("warmup_jobs").asInt()).as("W2 ran its warm-up round").isEqualTo(200);
         assertThat(lines.get(2).path("warmup_jobs").asInt()).as("W3 ran its warm-up round").isEqualTo(200);
         for (JsonNode line : lines) {

@@ -38,6 +38,15 @@ public final class Line {
         return this;
     }
 
+    /** {@code value} rounded to 3 decimals, or JSON null when there is none. */
+    public Line putOrNull(String field, Double value) {
+        if (value == null) {
+            json.putNull(field);
+            return this;
+        }
+        return put(field, value.doubleValue());
+    }
+
     public Line put(String field, String value) {
         json.put(field, value);
         return this;

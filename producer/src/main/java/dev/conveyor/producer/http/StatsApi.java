@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.schema.json.Json;
+import dev.conveyor.schema.kafka.KafkaClients;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +25,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -33,7 +33,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -94,14 +93,9 @@ public final class StatsApi implements AutoCloseable {
         this.configuredTopics = config.topics();
         this.group = config.workerGroup();
         this.storage = new StorageStats(dsl);
-        Properties props = new Properties();
-        props.putAll(config.kafkaClient());
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
-        props.put(AdminClientConfig.CLIENT_ID_CONFIG, config.node() + "-stats");
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT.toMillis());
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT.toMillis());
         // Admin.create does not connect; it connects on the first call and reconnects by itself.
-        this.admin = Admin.create(props);
+        this.admin = Admin.create(KafkaClients.admin(config.bootstrap(), config.node() + "-stats", config.kafkaClient(),
+                KAFKA_TIMEOUT));
     }
 
     /** The stats document of docs/status-api.md as of now. */

@@ -15,6 +15,22 @@ public final class KafkaClients {
 
     private KafkaClients() {}
 
+    /**
+     * Admin client settings for a component that asks Kafka something now and then (lag, group
+     * offsets): {@code kafkaClient} first, then the bootstrap, the client id and both timeouts set to
+     * {@code timeout}, so a call fails within it when Kafka does not answer.
+     */
+    public static Properties admin(String bootstrap, String clientId, Map<String, Object> kafkaClient,
+            java.time.Duration timeout) {
+        Properties props = new Properties();
+        props.putAll(kafkaClient);
+        props.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(org.apache.kafka.clients.admin.AdminClientConfig.CLIENT_ID_CONFIG, clientId);
+        props.put(org.apache.kafka.clients.admin.AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        props.put(org.apache.kafka.clients.admin.AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        return props;
+    }
+
     /** Byte-array producer for accepted work: {@code acks=all}, idempotent, 1 ms linger. */
     public static Properties producer(String bootstrap, String clientId, Map<String, Object> overrides) {
         Properties props = new Properties();

@@ -1,15 +1,14 @@
 package dev.conveyor.worker.recorder;
 
+import dev.conveyor.schema.kafka.KafkaClients;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -43,13 +42,8 @@ public final class WorkerGroupOffsets implements WorkerOffsets, AutoCloseable {
      * {@code kafka.client.*}). Creating it does not connect; the first read does.
      */
     public static WorkerGroupOffsets of(RecorderConfig config, String group) {
-        Properties props = new Properties();
-        props.putAll(config.kafkaClient());
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
-        props.put(AdminClientConfig.CLIENT_ID_CONFIG, config.node() + "-recorder-offsets");
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
-        return new WorkerGroupOffsets(Admin.create(props), group);
+        return new WorkerGroupOffsets(Admin.create(KafkaClients.admin(config.bootstrap(),
+                config.node() + "-recorder-offsets", config.kafkaClient(), TIMEOUT)), group);
     }
 
     @Override

@@ -45,7 +45,7 @@ public record RetentionConfig(Map<TaskStatus, Duration> ages, Map<String, Map<Ta
                         + "(done, skipped, cancelled, failed, dead)");
             }
         }
-        ages = Map.copyOf(all);
+        ages = java.util.Collections.unmodifiableMap(all); // EnumMap: in status order, for logs
         Map<String, Map<TaskStatus, Duration>> byTopic = new TreeMap<>();
         topics.forEach((topic, overrides) -> {
             Map<TaskStatus, Duration> o = new EnumMap<>(TaskStatus.class);

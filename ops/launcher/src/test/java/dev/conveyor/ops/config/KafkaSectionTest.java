@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.conveyor.schema.kafka.TopicRetention;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -18,9 +17,7 @@ class KafkaSectionTest {
     Path dir;
 
     private ConveyorConfig load(String yaml, Map<String, String> env) throws Exception {
-        Path file = dir.resolve("conveyor.yaml");
-        Files.writeString(file, yaml);
-        return ConveyorConfig.load(file, env);
+        return ConfigFiles.load(dir, yaml, env);
     }
 
     @Test

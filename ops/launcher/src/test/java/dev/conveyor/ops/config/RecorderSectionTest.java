@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.conveyor.worker.recorder.RecorderConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -18,9 +17,7 @@ class RecorderSectionTest {
     Path dir;
 
     private ConveyorConfig load(String yaml) throws Exception {
-        Path file = dir.resolve("conveyor.yaml");
-        Files.writeString(file, yaml);
-        return ConveyorConfig.load(file, Map.of());
+        return ConfigFiles.load(dir, yaml, Map.of());
     }
 
     @Test

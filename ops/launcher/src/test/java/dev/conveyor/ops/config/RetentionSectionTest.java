@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.worker.retention.RetentionConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -19,9 +18,7 @@ class RetentionSectionTest {
     Path dir;
 
     private ConveyorConfig load(String yaml) throws Exception {
-        Path file = dir.resolve("conveyor.yaml");
-        Files.writeString(file, yaml);
-        return ConveyorConfig.load(file, Map.of());
+        return ConfigFiles.load(dir, yaml, Map.of());
     }
 
     @Test

@@ -40,6 +40,18 @@ final class PruneCommand implements Callable<Integer> {
         }
     }
 
+    /** 7d, 36h, 15m, 90s: the largest unit that divides the age. */
+    static String human(java.time.Duration d) {
+        long s = d.toSeconds();
+        if (s % 86_400 == 0) {
+            return s / 86_400 + "d";
+        }
+        if (s % 3600 == 0) {
+            return s / 3600 + "h";
+        }
+        return s % 60 == 0 ? s / 60 + "m" : s + "s";
+    }
+
     static void print(PruneReport r, RetentionConfig retention, boolean dry, PrintStream out) {
         if (!r.ran()) {
             out.println("conveyor prune: another pruner (a scheduler) is running its pass right now; try again shortly");
@@ -52,7 +64,7 @@ final class PruneCommand implements Callable<Integer> {
             out.printf("%-30s %-10s %10s  %s%n", "TOPIC", "STATUS", "TASKS", "KEPT FOR");
             for (Map.Entry<String, Map<TaskStatus, Long>> t : r.tasks().entrySet()) {
                 t.getValue().forEach((status, n) -> out.printf("%-30s %-10s %10d  %s%n", t.getKey(), status.wireName(), n,
-                        retention.age(t.getKey(), status)));
+                        human(retention.age(t.getKey(), status))));
             }
         }
     }

@@ -11,7 +11,7 @@ import org.jooq.DSLContext;
  * The {@code storage} part of {@code GET /v1/stats}: how big the status tables are and the oldest
  * task kept, so an operator sees retention at work. Sizes come from the catalogue
  * ({@code pg_total_relation_size}: heap, indexes and TOAST; {@code reltuples}: the planner's row
- * estimate, refreshed by autovacuum), and the oldest task is one probe of {@code tasks_created_idx}:
+ * estimate, refreshed by autovacuum, null before the table's first analyze), and the oldest task is one probe of {@code tasks_created_idx}:
  * the call costs the same at any table size.
  */
 final class StorageStats {
@@ -20,7 +20,7 @@ final class StorageStats {
     static final List<String> TABLES = List.of("tasks", "task_transitions", "outbox", "idempotency_keys");
 
     private static final String SIZES = """
-            select c.relname, pg_total_relation_size(c.oid), greatest(c.reltuples, 0)::int8
+            select c.relname, pg_total_relation_size(c.oid), case when c.reltuples >= 0 then c.reltuples::int8 end
             from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where n.nspname = current_schema() and c.relkind in ('r', 'p') and c.relname = any(?::text[])
             """;
@@ -41,8 +41,9 @@ final class StorageStats {
             var row = rows.stream().filter(r -> table.equals(r.get(0, String.class))).findFirst().orElse(null);
             long bytes = row == null ? 0 : row.get(1, Long.class);
             total += bytes;
+            // reltuples is -1 until the table is first vacuumed or analyzed: no estimate yet (null).
             tables.addObject().put("table", table).put("bytes", bytes)
-                    .put("rowsEstimate", row == null ? 0 : row.get(2, Long.class));
+                    .put("rowsEstimate", row == null ? null : row.get(2, Long.class));
         }
         storage.put("bytes", total);
         Instant oldest = dsl.select(TASKS.CREATED_AT).from(TASKS).orderBy(TASKS.CREATED_AT).limit(1).fetchOne(TASKS.CREATED_AT);

@@ -392,7 +392,8 @@
       return h('span', { 'class': 'muted' }, 'unknown');
     }
     var detail = storage.tables.map(function (t) {
-      return t.table + ' ' + bytes(t.bytes) + ' (~' + t.rowsEstimate + ' rows)';
+      return t.table + ' ' + bytes(t.bytes) + (t.rowsEstimate === null || t.rowsEstimate === undefined ? ''
+        : ' (~' + t.rowsEstimate + ' rows)');
     }).join(', ');
     return [h('span', { title: detail }, bytes(storage.bytes)), h('span', { 'class': 'muted' }, ' · oldest task '),
       storage.oldestTaskAt ? time(storage.oldestTaskAt) : h('span', { 'class': 'muted' }, 'none')];

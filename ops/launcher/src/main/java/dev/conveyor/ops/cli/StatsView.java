@@ -70,7 +70,7 @@ final class StatsView {
     static String storage(JsonNode storage) {
         List<String> tables = new ArrayList<>();
         storage.path("tables").forEach(t -> tables.add(TaskViews.text(t, "table") + " " + size(t.path("bytes").asLong())
-                + " ~" + t.path("rowsEstimate").asLong() + " rows"));
+                + (t.path("rowsEstimate").isNumber() ? " ~" + t.path("rowsEstimate").asLong() + " rows" : "")));
         String oldest = TaskViews.time(TaskViews.text(storage, "oldestTaskAt"));
         return size(storage.path("bytes").asLong()) + " (" + String.join(", ", tables) + "), oldest task "
                 + (oldest == null ? "none" : oldest);

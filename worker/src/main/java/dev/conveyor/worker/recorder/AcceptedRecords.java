@@ -32,10 +32,6 @@ final class AcceptedRecords {
         this.topics = topics;
     }
 
-    PollBatch select(ConsumerRecords<byte[], byte[]> records) {
-        return select(records, Map.of());
-    }
-
     /**
      * @param workersCommitted the workers' committed offset per partition: records below it have
      *     their row already ({@link WorkerOffsets})

@@ -45,13 +45,15 @@ public final class RecorderMetrics {
     /** A batch is durable at {@code nowMs}: {@code inserted} rows were new, the lag counts every record of it. */
     void durable(PollBatch batch, int inserted, long nowMs) {
         recorded.increment(inserted);
-        for (long timestamp : batch.timestamps()) {
-            lag.record(Duration.ofMillis(Math.max(0, nowMs - timestamp)));
-        }
-        for (long timestamp : batch.aheadTimestamps()) {
-            lag.record(Duration.ofMillis(Math.max(0, nowMs - timestamp)));
-        }
+        recordLag(batch.timestamps(), nowMs);
+        recordLag(batch.aheadTimestamps(), nowMs);
         batch.skipped().forEach((reason, count) -> skipped.get(reason).increment(count));
+    }
+
+    private void recordLag(long[] timestamps, long nowMs) {
+        for (long timestamp : timestamps) {
+            lag.record(Duration.ofMillis(Math.max(0, nowMs - timestamp)));
+        }
     }
 
     /** The write timer: one sample per poll that had rows to write. */

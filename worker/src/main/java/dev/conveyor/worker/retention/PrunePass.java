@@ -6,8 +6,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -186,8 +189,8 @@ final class PrunePass {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     rows.add(new Row(rs.getObject(1, UUID.class), rs.getString(3), TaskStatus.fromWire(rs.getString(4)),
-                            rs.getLong(5), rs.getObject(6, java.time.OffsetDateTime.class).toInstant(),
-                            rs.getObject(2, java.time.OffsetDateTime.class).toInstant()));
+                            rs.getLong(5), rs.getObject(6, OffsetDateTime.class).toInstant(),
+                            rs.getObject(2, OffsetDateTime.class).toInstant()));
                 }
             }
         }
@@ -201,14 +204,14 @@ final class PrunePass {
             ps.setObject(2, expired.stream().map(r -> r.updatedMicros).toArray(Long[]::new));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    deleted.computeIfAbsent(rs.getString(1), t -> new java.util.EnumMap<>(TaskStatus.class))
+                    deleted.computeIfAbsent(rs.getString(1), t -> new EnumMap<>(TaskStatus.class))
                             .merge(TaskStatus.fromWire(rs.getString(2)), 1L, Long::sum);
                 }
             }
         }
     }
 
-    private static java.time.OffsetDateTime utc(Instant i) {
-        return java.time.OffsetDateTime.ofInstant(i.truncatedTo(ChronoUnit.MICROS), java.time.ZoneOffset.UTC);
+    private static OffsetDateTime utc(Instant i) {
+        return OffsetDateTime.ofInstant(i.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
     }
 }

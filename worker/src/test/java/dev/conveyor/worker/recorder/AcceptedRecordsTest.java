@@ -25,7 +25,7 @@ class AcceptedRecordsTest {
 
     @Test
     void aPlainRecordIsAcceptedUnderItsNameBasedIdWithWhereItWasRead() {
-        PollBatch batch = all.select(poll(plain("clicks", 2, 40)));
+        PollBatch batch = all.select(poll(plain("clicks", 2, 40)), Map.of());
         assertThat(batch.accepted()).hasSize(1);
         StatusChange change = batch.accepted().getFirst();
         assertThat(change.id()).isEqualTo(TaskIds.forRecord("clicks", 2, 40));
@@ -38,7 +38,7 @@ class AcceptedRecordsTest {
     @Test
     void aCloudEventKeepsItsTaskId() {
         Task task = Task.builder().topic("orders").type("order.created").key("c-7").build();
-        PollBatch batch = all.select(poll(encoded(task, 0, 3)));
+        PollBatch batch = all.select(poll(encoded(task, 0, 3)), Map.of());
         assertThat(batch.accepted()).extracting(StatusChange::id).containsExactly(task.id());
     }
 
@@ -52,7 +52,7 @@ class AcceptedRecordsTest {
         broken.add("ce_specversion", "1.0".getBytes(StandardCharsets.UTF_8)); // no ce_id, ce_source, ce_type
         ConsumerRecord<byte[], byte[]> poison = TestRecords.consumed("orders", 0, 3, null, new byte[0], broken);
 
-        PollBatch batch = all.select(poll(encoded(first, 0, 0), encoded(second, 0, 1), due, poison));
+        PollBatch batch = all.select(poll(encoded(first, 0, 0), encoded(second, 0, 1), due, poison), Map.of());
 
         assertThat(batch.accepted()).extracting(StatusChange::id).containsExactly(first.id());
         assertThat(batch.timestamps()).hasSize(1);
@@ -64,7 +64,7 @@ class AcceptedRecordsTest {
     @Test
     void aTopicTheLeanModeLeavesOutGetsNoRows() {
         AcceptedRecords onlyOrders = new AcceptedRecords(new TaskRecordCodec(), "orders"::equals);
-        PollBatch batch = onlyOrders.select(poll(plain("orders", 0, 0), plain("clicks", 1, 5)));
+        PollBatch batch = onlyOrders.select(poll(plain("orders", 0, 0), plain("clicks", 1, 5)), Map.of());
         assertThat(batch.accepted()).extracting(StatusChange::topic).containsExactly("orders");
         assertThat(batch.skippedFor(Skip.TOPIC_NOT_RECORDED)).isEqualTo(1);
         assertThat(batch.offsets()).containsEntry(new TopicPartition("clicks", 1), new OffsetAndMetadata(6));

@@ -150,7 +150,8 @@ public final class SteadyStorage implements Workload {
     private static RetentionConfig retention() {
         Map<TaskStatus, Duration> ages = new EnumMap<>(TaskStatus.class);
         RetentionConfig.DEFAULTS.ages().keySet().forEach(status -> ages.put(status, RETENTION));
-        return new RetentionConfig(ages, Map.of(), RETENTION, RETENTION);
+        // History partitions of one minute, so that a whole one can go within the run as with days in production.
+        return new RetentionConfig(ages, Map.of(), RETENTION, RETENTION, Duration.ofMinutes(1));
     }
 
     /** Every SAMPLE_EVERY until stopped: MB of tasks + task_transitions, heap, indexes and TOAST. */
@@ -159,7 +160,7 @@ public final class SteadyStorage implements Workload {
         while (!stop.get()) {
             if (System.nanoTime() >= next) {
                 long bytes = ((Number) db.dsl().fetchValue("select pg_total_relation_size('tasks') + "
-                        + "pg_total_relation_size('task_transitions')")).longValue();
+                        + "(select sum(pg_total_relation_size(relid)) from pg_partition_tree('task_transitions'))")).longValue();
                 synchronized (samples) {
                     samples.add(Line.round3(bytes / 1048576.0));
                 }

@@ -67,5 +67,19 @@ final class PruneCommand implements Callable<Integer> {
                         human(retention.age(t.getKey(), status))));
             }
         }
+        PruneReport.History h = r.history();
+        if (h.problem() != null) {
+            out.println("history partitions: not maintained this pass: " + h.problem());
+        }
+        if (!h.created().isEmpty()) {
+            out.printf("history partitions: %s %s (%s each)%n", dry ? "would create" : "created",
+                    String.join(", ", h.created()), human(retention.historyPartition()));
+        }
+        h.dropped().forEach((name, rows) -> out.printf("history partitions: %s %s (~%d transitions)%n",
+                dry ? "would drop" : "dropped", name, rows));
+        if (!dry && h.keptTransitionsMoved() > 0) {
+            out.printf("history partitions: %d transition(s) of tasks still kept moved to task_transitions_default%n",
+                    h.keptTransitionsMoved());
+        }
     }
 }

@@ -60,6 +60,7 @@ class PruneCommandIT {
         String dry = run(config, "--dry-run");
         assertThat(dry).contains("conveyor prune: would delete 2 finished task(s), 0 outbox row(s) and 0 idempotency key(s)");
         assertThat(dry).containsPattern("clicks\\s+done\\s+1\\s+1h").containsPattern("orders\\s+done\\s+1\\s+7d");
+        assertThat(dry).containsPattern("history partitions: would create task_transitions_p\\d{12}, .* \\(1d each\\)");
         assertThat(db.dsl().fetchCount(db.dsl().selectOne().from("tasks"))).isEqualTo(3);
 
         assertThat(run(config)).contains("conveyor prune: deleted 2 finished task(s)");

@@ -10,7 +10,7 @@ import org.jooq.DSLContext;
 /**
  * The {@code storage} part of {@code GET /v1/stats}: how big the status tables are and the oldest
  * task kept, so an operator sees retention at work. Sizes come from the catalogue
- * ({@code pg_total_relation_size}: heap, indexes and TOAST; {@code reltuples}: the planner's row
+ * ({@code pg_total_relation_size}: heap, indexes and TOAST, over all partitions; {@code reltuples}: the planner's row
  * estimate, refreshed by autovacuum, null before the table's first analyze), and the oldest task is one probe of {@code tasks_created_idx}:
  * the call costs the same at any table size.
  */
@@ -19,10 +19,18 @@ final class StorageStats {
     /** The tables that grow with the tasks, in the order shown. */
     static final List<String> TABLES = List.of("tasks", "task_transitions", "outbox", "idempotency_keys");
 
+    /** A partitioned table (task_transitions) counts as the sum of its partitions. */
     private static final String SIZES = """
-            select c.relname, pg_total_relation_size(c.oid), case when c.reltuples >= 0 then c.reltuples::int8 end
-            from pg_class c join pg_namespace n on n.oid = c.relnamespace
-            where n.nspname = current_schema() and c.relkind in ('r', 'p') and c.relname = any(?::text[])
+            with t as (
+                select c.oid, c.relname, coalesce(p.relid, c.oid) as part
+                from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                left join lateral pg_partition_tree(c.oid) p on c.relkind = 'p' and p.isleaf
+                where n.nspname = current_schema() and c.relkind in ('r', 'p') and c.relname = any(?::text[])
+            )
+            select t.relname, sum(pg_total_relation_size(t.part))::int8,
+                sum(pc.reltuples) filter (where pc.reltuples >= 0)::int8
+            from t join pg_class pc on pc.oid = t.part
+            group by t.relname
             """;
 
     private final DSLContext dsl;

@@ -34,7 +34,8 @@ final class JooqCodegen {
                                 .withInputSchema(inputSchema)
                                 // Unqualified names: the schema is chosen by the connection's search path.
                                 .withOutputSchemaToDefault(true)
-                                .withExcludes("flyway_schema_history")
+                                // The partitions of task_transitions are read and written through their parent only.
+                                .withExcludes("flyway_schema_history|task_transitions_(default|before_v10|p\\d+)")
                                 .withForcedTypes(
                                         new ForcedType()
                                                 .withName("INSTANT")

@@ -11,6 +11,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,7 +22,8 @@ import org.jooq.DSLContext;
  * One pruning pass over the status tables, on one connection that holds the pruner's advisory lock
  * for the whole pass (a second pruner finds it taken and skips its pass). Tasks are walked from the
  * oldest ({@code tasks_created_idx}) in batches of {@value #BATCH}; each batch deletes the expired
- * ones with their transitions and outbox rows in one short statement, skipping rows another
+ * ones with their outbox rows in one short statement (their transitions go with their dated
+ * partition, {@link HistoryPartitions}, or from the default partition with them), skipping rows another
  * transaction holds and rows that changed since they were read (an operator's retry). A task with a
  * pending outbox delivery is never deleted. Then delivered and finally failed outbox rows older
  * than {@link RetentionConfig#outbox()} and idempotency keys older than
@@ -50,7 +52,7 @@ final class PrunePass {
                 order by t.id
                 for update of t skip locked
             ), transitions as (
-                delete from task_transitions tt using doomed d where tt.task_id = d.id
+                delete from task_transitions_default tt using doomed d where tt.task_id = d.id
             ), outbox_rows as (
                 delete from outbox o using doomed d where o.task_id = d.id
             )
@@ -115,7 +117,7 @@ final class PrunePass {
     PruneReport run(Instant now, boolean dry) {
         return dsl.connectionResult(conn -> {
             if (!lock(conn, "pg_try_advisory_lock")) {
-                return new PruneReport(false, Map.of(), 0, 0, 0);
+                return new PruneReport(false, Map.of(), 0, 0, 0, PruneReport.History.NONE);
             }
             boolean autoCommit = conn.getAutoCommit();
             try {
@@ -142,6 +144,7 @@ final class PrunePass {
     }
 
     private PruneReport prune(Connection conn, Instant now, boolean dry) throws SQLException {
+        PruneReport.History created = createPartitions(conn, now, dry);
         Map<String, Map<TaskStatus, Long>> deleted = new TreeMap<>();
         Instant scanUntil = now.minus(config.shortestTaskAge());
         Instant afterCreated = Instant.EPOCH;
@@ -164,11 +167,36 @@ final class PrunePass {
             afterCreated = last.created;
             afterId = last.id;
         }
+        PruneReport.History history = dropPartitions(conn, now, dry, created);
         long outbox = dry ? count(conn, COUNT_OUTBOX, now.minus(config.outbox()))
                 : deleteInBatches(conn, DELETE_OUTBOX, now.minus(config.outbox()));
         long keys = dry ? count(conn, COUNT_KEYS, now.minus(config.idempotencyKeys()))
                 : deleteInBatches(conn, DELETE_KEYS, now.minus(config.idempotencyKeys()));
-        return new PruneReport(true, deleted, outbox, keys, scanned);
+        return new PruneReport(true, deleted, outbox, keys, scanned, history);
+    }
+
+    /** Creates the history partitions ahead; a failure (a lock not granted in time) does not stop the pass. */
+    private PruneReport.History createPartitions(Connection conn, Instant now, boolean dry) {
+        try {
+            return new PruneReport.History(HistoryPartitions.createAhead(conn, config, now, dry), Map.of(), 0, null);
+        } catch (SQLException e) {
+            return new PruneReport.History(List.of(), Map.of(), 0, e.getMessage());
+        }
+    }
+
+    /** Drops the expired history partitions, once the pass deleted the expired tasks. */
+    private PruneReport.History dropPartitions(Connection conn, Instant now, boolean dry, PruneReport.History created) {
+        if (created.problem() != null) {
+            return created;
+        }
+        try {
+            HistoryPartitions.Dropped d = HistoryPartitions.dropExpired(conn, config, now, dry);
+            Map<String, Long> dropped = new LinkedHashMap<>();
+            d.partitions().forEach(p -> dropped.put(p.name(), p.rowsEstimate()));
+            return new PruneReport.History(created.created(), dropped, d.keptRowsMoved(), null);
+        } catch (SQLException e) {
+            return new PruneReport.History(created.created(), Map.of(), 0, e.getMessage());
+        }
     }
 
     /** One scanned task: enough to decide whether it expired and to delete it only if unchanged. */

@@ -34,7 +34,7 @@ public final class Pruner implements AutoCloseable {
         this.pass = pass;
         this.clock = clock;
         this.tasks = Counter.builder("conveyor.pruner.deleted").tag("table", "tasks")
-                .description("Finished tasks deleted by retention (with their transitions)").register(meters);
+                .description("Finished tasks deleted by retention").register(meters);
         this.outbox = Counter.builder("conveyor.pruner.deleted").tag("table", "outbox")
                 .description("Delivered or failed outbox rows deleted by retention").register(meters);
         this.keys = Counter.builder("conveyor.pruner.deleted").tag("table", "idempotency_keys")
@@ -71,6 +71,15 @@ public final class Pruner implements AutoCloseable {
                 if (r.tasksTotal() > 0 || r.outboxRows() > 0 || r.idempotencyKeys() > 0) {
                     log.info("Pruned {} finished task(s) {}, {} outbox row(s) and {} idempotency key(s)", r.tasksTotal(),
                             r.tasks(), r.outboxRows(), r.idempotencyKeys());
+                }
+                PruneReport.History h = r.history();
+                if (h.problem() != null) {
+                    log.warn("History partitions not maintained this pass; tried again in {} s: {}", INTERVAL.toSeconds(),
+                            h.problem());
+                }
+                if (!h.created().isEmpty() || !h.dropped().isEmpty()) {
+                    log.info("History partitions: created {}, dropped {} ({} transition(s) of kept tasks moved)",
+                            h.created(), h.dropped().keySet(), h.keptTransitionsMoved());
                 }
             } catch (RuntimeException e) {
                 log.warn("Pruning failed; tried again in {} s: {}", INTERVAL.toSeconds(), e.toString());

@@ -19,15 +19,22 @@ import java.util.TreeMap;
  * @param outbox how long a delivered or finally failed outbox row is kept ({@code retention.outbox})
  * @param idempotencyKeys how long an Idempotency-Key stays taken after its first use, and is kept
  *     ({@code retention.idempotency-keys}); the ingress reads the same setting
+ * @param historyPartition the time range of one {@code task_transitions} partition
+ *     ({@code retention.history-partition}, 1 minute to 31 days): the pruner creates them ahead and
+ *     drops each whole once it is older than the shortest age
  */
 public record RetentionConfig(Map<TaskStatus, Duration> ages, Map<String, Map<TaskStatus, Duration>> topics,
-        Duration outbox, Duration idempotencyKeys) {
+        Duration outbox, Duration idempotencyKeys, Duration historyPartition) {
+
+    /** A day per history partition: a week of done tasks is about ten partitions. */
+    public static final Duration DEFAULT_HISTORY_PARTITION = Duration.ofDays(1);
 
     /** done, skipped, cancelled 7 days; failed and dead 30 days; delivered outbox rows 7 days; idempotency keys 24 h. */
     public static final RetentionConfig DEFAULTS = new RetentionConfig(Map.of(
             TaskStatus.DONE, Duration.ofDays(7), TaskStatus.SKIPPED, Duration.ofDays(7),
             TaskStatus.CANCELLED, Duration.ofDays(7), TaskStatus.FAILED, Duration.ofDays(30),
-            TaskStatus.DEAD, Duration.ofDays(30)), Map.of(), Duration.ofDays(7), Duration.ofHours(24));
+            TaskStatus.DEAD, Duration.ofDays(30)), Map.of(), Duration.ofDays(7), Duration.ofHours(24),
+            DEFAULT_HISTORY_PARTITION);
 
     public RetentionConfig {
         Objects.requireNonNull(ages, "ages");
@@ -61,6 +68,12 @@ public record RetentionConfig(Map<TaskStatus, Duration> ages, Map<String, Map<Ta
         topics = java.util.Collections.unmodifiableMap(byTopic);
         outbox = requirePositive("retention.outbox", outbox);
         idempotencyKeys = requirePositive("retention.idempotency-keys", idempotencyKeys);
+        Objects.requireNonNull(historyPartition, "retention.history-partition");
+        if (historyPartition.compareTo(Duration.ofMinutes(1)) < 0 || historyPartition.compareTo(Duration.ofDays(31)) > 0
+                || historyPartition.toSeconds() % 60 != 0 || historyPartition.toNanos() % 1_000_000_000 != 0) {
+            throw new IllegalArgumentException("retention.history-partition must be whole minutes from 1m to 31d, was "
+                    + historyPartition);
+        }
     }
 
     private static Duration requirePositive(String key, Duration d) {
@@ -79,7 +92,7 @@ public record RetentionConfig(Map<TaskStatus, Duration> ages, Map<String, Map<Ta
     }
 
     /** The shortest age of any task rule: tasks that ended more recently are never pruned. */
-    Duration shortestTaskAge() {
+    public Duration shortestTaskAge() {
         Duration min = null;
         for (Duration d : ages.values()) {
             min = min == null || d.compareTo(min) < 0 ? d : min;

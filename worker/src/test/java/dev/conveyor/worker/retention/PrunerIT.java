@@ -109,7 +109,7 @@ class PrunerIT {
     @Test
     void aTopicsOwnAgeWinsForThatTopicOnly() {
         RetentionConfig config = new RetentionConfig(RetentionConfig.DEFAULTS.ages(),
-                Map.of("clicks", Map.of(TaskStatus.DONE, Duration.ofHours(1))), Duration.ofDays(7), Duration.ofHours(24));
+                Map.of("clicks", Map.of(TaskStatus.DONE, Duration.ofHours(1))), Duration.ofDays(7), Duration.ofHours(24), RetentionConfig.DEFAULT_HISTORY_PARTITION);
         UUID click = task("clicks", TaskStatus.DONE, Duration.ofHours(2));
         UUID clickFailed = task("clicks", TaskStatus.FAILED, Duration.ofHours(2));
         UUID order = task("orders-topic", TaskStatus.DONE, Duration.ofHours(2));

@@ -26,7 +26,7 @@ class RetentionConfigTest {
     @Test
     void aTopicOverridesOnlyTheStatusesItNames() {
         RetentionConfig c = new RetentionConfig(RetentionConfig.DEFAULTS.ages(),
-                Map.of("clicks", Map.of(TaskStatus.DONE, Duration.ofHours(1))), Duration.ofDays(7), Duration.ofHours(24));
+                Map.of("clicks", Map.of(TaskStatus.DONE, Duration.ofHours(1))), Duration.ofDays(7), Duration.ofHours(24), RetentionConfig.DEFAULT_HISTORY_PARTITION);
         assertThat(c.age("clicks", TaskStatus.DONE)).isEqualTo(Duration.ofHours(1));
         assertThat(c.age("clicks", TaskStatus.FAILED)).isEqualTo(Duration.ofDays(30));
         assertThat(c.age("orders", TaskStatus.DONE)).isEqualTo(Duration.ofDays(7));
@@ -37,12 +37,12 @@ class RetentionConfigTest {
     void badAgesAreRefusedNamingTheirKey() {
         Map<TaskStatus, Duration> ages = new EnumMap<>(RetentionConfig.DEFAULTS.ages());
         ages.put(TaskStatus.FAILED, Duration.ZERO);
-        assertThatThrownBy(() -> new RetentionConfig(ages, Map.of(), Duration.ofDays(7), Duration.ofHours(24)))
+        assertThatThrownBy(() -> new RetentionConfig(ages, Map.of(), Duration.ofDays(7), Duration.ofHours(24), RetentionConfig.DEFAULT_HISTORY_PARTITION))
                 .hasMessage("retention.failed must be at least 1s, was PT0S");
         assertThatThrownBy(() -> new RetentionConfig(RetentionConfig.DEFAULTS.ages(),
-                Map.of("clicks", Map.of(TaskStatus.QUEUED, Duration.ofHours(1))), Duration.ofDays(7), Duration.ofHours(24)))
+                Map.of("clicks", Map.of(TaskStatus.QUEUED, Duration.ofHours(1))), Duration.ofDays(7), Duration.ofHours(24), RetentionConfig.DEFAULT_HISTORY_PARTITION))
                 .hasMessageContaining("retention.topics.clicks.queued: only finished tasks are pruned");
-        assertThatThrownBy(() -> new RetentionConfig(RetentionConfig.DEFAULTS.ages(), Map.of(), Duration.ofMillis(10), Duration.ofHours(24)))
+        assertThatThrownBy(() -> new RetentionConfig(RetentionConfig.DEFAULTS.ages(), Map.of(), Duration.ofMillis(10), Duration.ofHours(24), RetentionConfig.DEFAULT_HISTORY_PARTITION))
                 .hasMessageContaining("retention.outbox");
     }
 }

@@ -62,7 +62,7 @@ public final class ConfigKeys {
     static final List<Key> SCHEDULER = under("scheduler", values("group", "batch-size", "safety-poll"));
     static final List<Key> RECORDER = under("recorder", values("enabled", "group", "batch-size"));
     private static final List<Key> RETENTION_AGES = values("done", "skipped", "cancelled", "failed", "dead");
-    static final List<Key> RETENTION = under("retention", RETENTION_AGES, values("idempotency-keys", "outbox"),
+    static final List<Key> RETENTION = under("retention", RETENTION_AGES, values("idempotency-keys", "outbox", "history-partition"),
             under("topics.<topic>", RETENTION_AGES));
     static final List<Key> CALLBACKS = under("callbacks", values("secret", "max-attempts", "allow-private-networks"));
     static final List<Key> NOTIFICATIONS = under("notifications[]", values("name", "url", "method"),

@@ -24,7 +24,8 @@ final class RetentionSection {
                 topics.put(topic, overrides);
             });
             return new RetentionConfig(ages, topics, s.duration("outbox").orElse(d.outbox()),
-                    s.duration("idempotency-keys").orElse(d.idempotencyKeys()));
+                    s.duration("idempotency-keys").orElse(d.idempotencyKeys()),
+                    s.duration("history-partition").orElse(d.historyPartition()));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("retention", e.getMessage());
         }

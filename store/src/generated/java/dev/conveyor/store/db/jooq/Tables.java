@@ -68,9 +68,10 @@ public class Tables {
     public static final TaskFinishedMinutes TASK_FINISHED_MINUTES = TaskFinishedMinutes.TASK_FINISHED_MINUTES;
 
     /**
-     * Append-only history of every status change of every task. No foreign key
-     * to tasks: it is written in the same transaction as the tasks row, and
-     * must be droppable by partition without touching tasks.
+     * Append-only history of every status change of every task, partitioned by
+     * range on "at" (see retention.history-partition). No foreign key to tasks:
+     * it is written in the same transaction as the tasks row, and is dropped by
+     * partition without touching tasks.
      */
     public static final TaskTransitions TASK_TRANSITIONS = TaskTransitions.TASK_TRANSITIONS;
 

@@ -38,9 +38,10 @@ import org.jooq.impl.TableImpl;
 
 
 /**
- * Append-only history of every status change of every task. No foreign key to
- * tasks: it is written in the same transaction as the tasks row, and must be
- * droppable by partition without touching tasks.
+ * Append-only history of every status change of every task, partitioned by
+ * range on "at" (see retention.history-partition). No foreign key to tasks: it
+ * is written in the same transaction as the tasks row, and is dropped by
+ * partition without touching tasks.
  */
 @SuppressWarnings({ "all", "unchecked", "rawtypes", "this-escape" })
 public class TaskTransitions extends TableImpl<TaskTransitionsRecord> {
@@ -87,9 +88,9 @@ public class TaskTransitions extends TableImpl<TaskTransitionsRecord> {
 
     /**
      * The column <code>task_transitions.at</code>. When the change happened
-     * (the clock of the node that made it).
+     * (the clock of the node that made it); selects the partition.
      */
-    public final TableField<TaskTransitionsRecord, Instant> AT = createField(DSL.name("at"), SQLDataType.INSTANT.nullable(false).defaultValue(DSL.field(DSL.raw("now()"), SQLDataType.INSTANT)), this, "When the change happened (the clock of the node that made it).");
+    public final TableField<TaskTransitionsRecord, Instant> AT = createField(DSL.name("at"), SQLDataType.INSTANT.nullable(false).defaultValue(DSL.field(DSL.raw("now()"), SQLDataType.INSTANT)), this, "When the change happened (the clock of the node that made it); selects the partition.");
 
     /**
      * The column <code>task_transitions.attempt</code>. Delivery number the
@@ -115,7 +116,7 @@ public class TaskTransitions extends TableImpl<TaskTransitionsRecord> {
     }
 
     private TaskTransitions(Name alias, Table<TaskTransitionsRecord> aliased, Field<?>[] parameters, Condition where) {
-        super(alias, null, aliased, parameters, DSL.comment("Append-only history of every status change of every task. No foreign key to tasks: it is written in the same transaction as the tasks row, and must be droppable by partition without touching tasks."), TableOptions.table(), where);
+        super(alias, null, aliased, parameters, DSL.comment("Append-only history of every status change of every task, partitioned by range on \"at\" (see retention.history-partition). No foreign key to tasks: it is written in the same transaction as the tasks row, and is dropped by partition without touching tasks."), TableOptions.table(), where);
     }
 
     /**

@@ -10,14 +10,15 @@ import dev.conveyor.store.db.jooq.tables.TaskTransitions;
 import java.time.Instant;
 import java.util.UUID;
 
-import org.jooq.Record2;
+import org.jooq.Record3;
 import org.jooq.impl.UpdatableRecordImpl;
 
 
 /**
- * Append-only history of every status change of every task. No foreign key to
- * tasks: it is written in the same transaction as the tasks row, and must be
- * droppable by partition without touching tasks.
+ * Append-only history of every status change of every task, partitioned by
+ * range on "at" (see retention.history-partition). No foreign key to tasks: it
+ * is written in the same transaction as the tasks row, and is dropped by
+ * partition without touching tasks.
  */
 @SuppressWarnings({ "all", "unchecked", "rawtypes", "this-escape" })
 public class TaskTransitionsRecord extends UpdatableRecordImpl<TaskTransitionsRecord> {
@@ -96,7 +97,7 @@ public class TaskTransitionsRecord extends UpdatableRecordImpl<TaskTransitionsRe
 
     /**
      * Setter for <code>task_transitions.at</code>. When the change happened
-     * (the clock of the node that made it).
+     * (the clock of the node that made it); selects the partition.
      */
     public TaskTransitionsRecord setAt(Instant value) {
         set(4, value);
@@ -105,7 +106,7 @@ public class TaskTransitionsRecord extends UpdatableRecordImpl<TaskTransitionsRe
 
     /**
      * Getter for <code>task_transitions.at</code>. When the change happened
-     * (the clock of the node that made it).
+     * (the clock of the node that made it); selects the partition.
      */
     public Instant getAt() {
         return (Instant) get(4);
@@ -169,8 +170,8 @@ public class TaskTransitionsRecord extends UpdatableRecordImpl<TaskTransitionsRe
     // -------------------------------------------------------------------------
 
     @Override
-    public Record2<UUID, Long> key() {
-        return (Record2) super.key();
+    public Record3<UUID, Long, Instant> key() {
+        return (Record3) super.key();
     }
 
     // -------------------------------------------------------------------------

@@ -166,6 +166,7 @@ final class ConfigProbes {
                     Duration.ofMinutes(5));
         }
         probe("retention.outbox", "2d", c -> c.retention().outbox(), Duration.ofDays(2));
+        probe("retention.history-partition", "6h", c -> c.retention().historyPartition(), Duration.ofHours(6));
         probe("retention.idempotency-keys", "36h", c -> List.of(c.retention().idempotencyKeys(),
                 c.ingress(Set.of()).idempotencyWindow()), List.of(Duration.ofHours(36), Duration.ofHours(36)));
         probe("callbacks.secret", "s3cret", c -> List.of(String.valueOf(c.worker().outbound().callbacks().secret()),

@@ -38,11 +38,13 @@ final class ChangeBatchWriter {
     private final DSLContext dsl;
     private final String node;
     private final OutboxWriter outbox;
+    private final LeanOutcomes lean;
 
-    ChangeBatchWriter(DSLContext dsl, String node, OutboxWriter outbox) {
+    ChangeBatchWriter(DSLContext dsl, String node, OutboxWriter outbox, LeanOutcomes lean) {
         this.dsl = dsl;
         this.node = node;
         this.outbox = outbox;
+        this.lean = lean;
     }
 
     /** Applies {@code changes} in one transaction; see {@link StatusStore#apply}. */
@@ -79,8 +81,23 @@ final class ChangeBatchWriter {
         });
     }
 
-    private Set<UUID> applyIn(DSLContext t, List<StatusChange> changes) {
+    private Set<UUID> applyIn(DSLContext t, List<StatusChange> all) {
         Set<UUID> applied = new HashSet<>();
+        List<StatusChange> changes = all;
+        if (lean.any()) {
+            List<StatusChange> leanOnes = all.stream().filter(lean::keepsNoRow).toList();
+            if (!leanOnes.isEmpty()) {
+                LeanOutcomes.Written w = lean.write(t, leanOnes);
+                applied.addAll(w.applied());
+                changes = new ArrayList<>(all.size());
+                for (StatusChange c : all) {
+                    if (!lean.keepsNoRow(c)) {
+                        changes.add(c);
+                    }
+                }
+                changes.addAll(w.rowed());
+            }
+        }
         // One statement cannot upsert the same row twice; such changes go in later rounds, in order.
         for (List<StatusChange> round : roundsWithUniqueIds(changes)) {
             for (int from = 0; from < round.size(); from += MAX_ROWS_PER_STATEMENT) {

@@ -41,6 +41,7 @@ public final class JooqStatusStore implements StatusStore {
     private final DueRequeue requeue;
     private final OperatorTransitions operator;
     private final QueuedRows queued;
+    private final StatusModes modes;
 
     /**
      * Without notifications: terminal changes of tasks with a callback URL still get outbox rows.
@@ -54,10 +55,19 @@ public final class JooqStatusStore implements StatusStore {
 
     /** @param routing the notifications terminal changes are sent to, besides their callback URL */
     public JooqStatusStore(DSLContext dsl, String node, OutboxRouting routing) {
+        this(dsl, node, routing, StatusModes.FULL);
+    }
+
+    /**
+     * @param routing the notifications terminal changes are sent to, besides their callback URL
+     * @param modes which topics are lean: their first-run successes and acceptances keep no row
+     */
+    public JooqStatusStore(DSLContext dsl, String node, OutboxRouting routing, StatusModes modes) {
         this.dsl = Objects.requireNonNull(dsl, "dsl");
         Objects.requireNonNull(node, "node");
+        this.modes = Objects.requireNonNull(modes, "modes");
         OutboxWriter outbox = new OutboxWriter(routing);
-        this.batches = new ChangeBatchWriter(dsl, node, outbox);
+        this.batches = new ChangeBatchWriter(dsl, node, outbox, new LeanOutcomes(modes, outbox));
         this.requeue = new DueRequeue(node);
         this.operator = new OperatorTransitions(dsl, node, outbox);
         this.queued = new QueuedRows(dsl, node);
@@ -68,7 +78,7 @@ public final class JooqStatusStore implements StatusStore {
         if (ids.isEmpty()) {
             return Map.of();
         }
-        return load(dsl, ids);
+        return load(dsl, ids, modes.anyLean());
     }
 
     /**
@@ -79,6 +89,14 @@ public final class JooqStatusStore implements StatusStore {
      * all of it on every poll.
      */
     public static Map<UUID, TaskState> load(DSLContext dsl, Collection<UUID> ids) {
+        return load(dsl, ids, false);
+    }
+
+    /**
+     * The same, also finding the tasks of lean topics recorded without a row ({@code lean_done}):
+     * they load as {@code done}, attempt 1, so a redelivered record of one is not run again.
+     */
+    public static Map<UUID, TaskState> load(DSLContext dsl, Collection<UUID> ids, boolean lean) {
         // Plain JDBC with the ids as one binary text array: this runs on the poll thread for every
         // poll, and jOOQ's rendering of a 1000-element uuid array cost more than the lookup.
         String[] keys = new String[ids.size()];
@@ -87,14 +105,21 @@ public final class JooqStatusStore implements StatusStore {
             keys[i++] = id.toString();
         }
         return dsl.connectionResult(conn -> {
-            try (PreparedStatement ps = conn.prepareStatement(LOAD_STATES)) {
+            try (PreparedStatement ps = conn.prepareStatement(lean ? LOAD_STATES_WITH_LEAN : LOAD_STATES)) {
                 ps.setObject(1, keys);
+                if (lean) {
+                    ps.setObject(2, keys);
+                }
                 Map<UUID, TaskState> states = new HashMap<>(keys.length * 2);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         UUID id = rs.getObject(1, UUID.class);
-                        states.put(id, new TaskState(id, TaskStatus.fromWire(rs.getString(2)), rs.getInt(3),
-                                rs.getInt(4)));
+                        TaskState s = new TaskState(id, TaskStatus.fromWire(rs.getString(2)), rs.getInt(3), rs.getInt(4));
+                        if (lean && rs.getBoolean(5)) {
+                            states.putIfAbsent(id, s); // a tasks row, if one exists too, wins
+                        } else {
+                            states.put(id, s);
+                        }
                     }
                 }
                 return states;
@@ -105,11 +130,17 @@ public final class JooqStatusStore implements StatusStore {
     private static final String LOAD_STATES =
             "select id, status, attempt, reschedules from tasks where id = any(?::text[]::uuid[])";
 
+    private static final String LOAD_STATES_WITH_LEAN =
+            "select id, status, attempt, reschedules, false from tasks where id = any(?::text[]::uuid[]) union all "
+            + "select id, 'done', 1, 0, true from lean_done where id = any(?::text[]::uuid[])";
+
     @Override
     public Set<UUID> recordQueued(List<StatusChange> accepted) {
         StatusChanges.requireAll(accepted, "recordQueued", "accepted",
                 c -> c.status() == TaskStatus.QUEUED && c.delivery() == null && c.nextRunAt() == null);
-        return queued.insert(accepted);
+        // A lean topic's task without a callback or idempotency key gets no row until it needs one.
+        return queued.insert(modes.anyLean() ? accepted.stream()
+                .filter(c -> !modes.mayKeepNoRow(c.topic(), c.callbackUrl(), c.idempotencyKey())).toList() : accepted);
     }
 
     @Override

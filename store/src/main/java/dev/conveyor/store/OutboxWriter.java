@@ -51,6 +51,11 @@ final class OutboxWriter {
         }
     }
 
+    /** Whether the terminal change {@code c} has somewhere to go (a callback or a notification). */
+    boolean hasTargets(StatusChange c) {
+        return c.status().isTerminal() && !rows(c.id(), c.topic(), c.status(), c.callbackUrl()).isEmpty();
+    }
+
     /** The outbox rows of one task that became terminal {@code status}. */
     void writeFor(DSLContext t, UUID id, String topic, TaskStatus status, String callbackUrl) {
         write(t, rows(id, topic, status, callbackUrl));

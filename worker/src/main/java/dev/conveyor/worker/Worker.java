@@ -83,7 +83,8 @@ public final class Worker implements AutoCloseable {
     public static Worker start(WorkerConfig config, Collaborators collaborators) {
         Collaborators c = collaborators.store() != null ? collaborators : new Collaborators(collaborators.dsl(),
                 collaborators.extensions(), collaborators.meters(), collaborators.clock(),
-                new JooqStatusStore(collaborators.dsl(), config.node(), config.outbound()), collaborators.producer());
+                new JooqStatusStore(collaborators.dsl(), config.node(), config.outbound(),
+                        config.statusModes()), collaborators.producer());
         return new Worker(new WorkerRuntime(config, c));
     }
 

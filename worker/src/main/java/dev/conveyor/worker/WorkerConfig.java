@@ -1,5 +1,6 @@
 package dev.conveyor.worker;
 
+import dev.conveyor.store.StatusModes;
 import dev.conveyor.schema.kafka.ConveyorTopics;
 import dev.conveyor.schema.RetryPolicy;
 import dev.conveyor.worker.execution.ExecutionSettings;
@@ -43,6 +44,8 @@ import java.util.Objects;
  * @param circuitBreaker default circuit breaker of every topic ({@code worker.circuit-breaker}; null: none)
  * @param outbound callbacks and notifications: which terminal status changes get {@code outbox}
  *     rows, written in the same transaction ({@code callbacks:}, {@code notifications:})
+ * @param statusModes which topics are lean ({@code worker.status}, {@code worker.topics.<topic>.status};
+ *     default full): their first-run successes keep no row
  */
 public record WorkerConfig(
         String bootstrap,
@@ -64,7 +67,8 @@ public record WorkerConfig(
         Duration shutdownGrace,
         RateLimit rate,
         CircuitBreakerSettings circuitBreaker,
-        dev.conveyor.worker.outbound.OutboundSettings outbound) {
+        dev.conveyor.worker.outbound.OutboundSettings outbound,
+        StatusModes statusModes) {
 
     public static final String DEFAULT_GROUP = "conveyor-workers";
     public static final String DEFAULT_TOPIC_PREFIX = ConveyorTopics.DEFAULT_PREFIX;
@@ -101,6 +105,7 @@ public record WorkerConfig(
         requirePositive(configRefresh, "worker.config-refresh");
         requirePositive(shutdownGrace, "worker.shutdown-grace");
         outbound = Objects.requireNonNullElse(outbound, dev.conveyor.worker.outbound.OutboundSettings.defaults());
+        statusModes = Objects.requireNonNullElse(statusModes, StatusModes.FULL);
     }
 
     /** Every setting at its default, against the broker at {@code bootstrap}. */
@@ -133,6 +138,7 @@ public record WorkerConfig(
         b.configRefresh = configRefresh;
         b.shutdownGrace = shutdownGrace;
         b.rate = rate;
+        b.statusModes = statusModes;
         b.circuitBreaker = circuitBreaker;
         b.outbound = outbound;
         return b;
@@ -218,6 +224,7 @@ public record WorkerConfig(
         private RateLimit rate;
         private CircuitBreakerSettings circuitBreaker;
         private dev.conveyor.worker.outbound.OutboundSettings outbound;
+        private StatusModes statusModes = StatusModes.FULL;
 
         private Builder(String bootstrap) {
             this.bootstrap = bootstrap;
@@ -242,12 +249,13 @@ public record WorkerConfig(
         public Builder rate(RateLimit v) { this.rate = v; return this; }
         public Builder circuitBreaker(CircuitBreakerSettings v) { this.circuitBreaker = v; return this; }
         public Builder outbound(dev.conveyor.worker.outbound.OutboundSettings v) { this.outbound = v; return this; }
+        public Builder statusModes(StatusModes v) { this.statusModes = v; return this; }
 
         /** @throws IllegalArgumentException naming the key of an invalid value */
         public WorkerConfig build() {
             return new WorkerConfig(bootstrap, kafkaClient, topicPrefix, group, node, concurrency, maxInFlight,
                     timeout, ordering, retry, topics, subscribe, statusBatchSize, statusWriters, runningMarkAfter, configRefresh,
-                    shutdownGrace, rate, circuitBreaker, outbound);
+                    shutdownGrace, rate, circuitBreaker, outbound, statusModes);
         }
     }
 }

@@ -97,7 +97,7 @@ public final class Node implements AutoCloseable {
     public Database database(ConveyorConfig config, DbConfig db) {
         database = own(Database.openAndMigrate(db, "conveyor"));
         metrics.bind(database);
-        store = new JooqStatusStore(database.dsl(), config.node(), config.outbound());
+        store = new JooqStatusStore(database.dsl(), config.node(), config.outbound(), config.statusModes());
         return database;
     }
 
@@ -197,7 +197,7 @@ public final class Node implements AutoCloseable {
             // Records the workers have committed have their rows: the recorder skips them.
             WorkerGroupOffsets workers = own(WorkerGroupOffsets.of(settings, config.workerGroup()));
             own(QueuedRecorder.start(settings, new QueuedRecorder.Collaborators(store, meters, clock)
-                    .skippingWhat(workers)));
+                    .skippingWhat(workers).withModes(config.statusModes())));
         }
     }
 

@@ -67,6 +67,10 @@ final class PruneCommand implements Callable<Integer> {
                         human(retention.age(t.getKey(), status))));
             }
         }
+        if (r.leanDone() > 0) {
+            out.printf("lean topics: %s %d lean_done row(s) (first-run successes, kept %s)%n", verb, r.leanDone(),
+                    "1h at most");
+        }
         PruneReport.History h = r.history();
         if (h.problem() != null) {
             out.println("history partitions: not maintained this pass: " + h.problem());

@@ -41,19 +41,28 @@ final class EventsService implements HttpService {
             if (accepted.replayed()) {
                 res.header("Idempotent-Replayed", "true");
             }
-            JsonResponses.sendJson(res, 202, queued(accepted.id(), accepted.replayed() ? null : h.deliverAt()));
+            boolean lean = h.deliverAt() == null && intake.config().statusModes().mayKeepNoRow(task);
+            JsonResponses.sendJson(res, 202, queued(accepted.id(), accepted.replayed() ? null : h.deliverAt(),
+                    lean ? topic : null));
         });
     }
 
     /**
      * The 202 body, {@code {"id","status":"queued","statusUrl"}} (and {@code deliverAt} when
-     * scheduled), written directly: a UUID and an instant need no escaping, and this answer is
-     * sent for every event.
+     * scheduled), written directly: a UUID, an instant and a topic name need no escaping, and this
+     * answer is sent for every event. A task of a lean topic that may keep no row gets a
+     * {@code statusUrl} naming its topic, so that it answers "lean" instead of 404.
+     *
+     * @param leanTopic the task's topic when it may keep no row, else null
      */
-    static byte[] queued(UUID id, Instant deliverAt) {
+    static byte[] queued(UUID id, Instant deliverAt, String leanTopic) {
         String text = id.toString();
         StringBuilder b = new StringBuilder(128).append("{\"id\":\"").append(text)
-                .append("\",\"status\":\"queued\",\"statusUrl\":\"/v1/tasks/").append(text).append('"');
+                .append("\",\"status\":\"queued\",\"statusUrl\":\"/v1/tasks/").append(text);
+        if (leanTopic != null) {
+            b.append("?topic=").append(leanTopic);
+        }
+        b.append('"');
         if (deliverAt != null) {
             b.append(",\"deliverAt\":\"").append(deliverAt).append('"');
         }

@@ -1,5 +1,6 @@
 package dev.conveyor.producer.http;
 
+import dev.conveyor.store.StatusModes;
 import dev.conveyor.schema.kafka.ConveyorTopics;
 import dev.conveyor.producer.webhooks.WebhookSource;
 import java.time.Duration;
@@ -29,11 +30,13 @@ import java.util.Set;
  *     default {@value #DEFAULT_WORKER_GROUP})
  * @param idempotencyWindow how long an Idempotency-Key stays taken after its first use
  *     ({@code retention.idempotency-keys}, default 24 h; the scheduler's pruner deletes older keys)
+ * @param statusModes which topics are lean ({@code worker.status}, {@code worker.topics.<t>.status}): their
+ *     tasks without a callback or idempotency key get no row at acceptance, and a {@code statusUrl} that says so
  */
 public record IngressConfig(String host, int port, long maxBody, Set<String> tokens, Set<String> topics,
         String bootstrap, Map<String, Object> kafkaClient, String topicPrefix, String node, Duration interactiveTimeout,
         Map<String, Duration> interactiveTimeouts, int maxPendingInteractive, int maxInFlight,
-        Map<String, WebhookSource> webhooks, String workerGroup, Duration idempotencyWindow) {
+        Map<String, WebhookSource> webhooks, String workerGroup, Duration idempotencyWindow, StatusModes statusModes) {
 
     /** The worker module's default group ({@code WorkerConfig.DEFAULT_GROUP}; this module does not depend on it). */
     public static final String DEFAULT_WORKER_GROUP = "conveyor-workers";
@@ -78,6 +81,7 @@ public record IngressConfig(String host, int port, long maxBody, Set<String> tok
         if (idempotencyWindow == null || idempotencyWindow.toMillis() < 1000) {
             throw new IllegalArgumentException("retention.idempotency-keys must be at least 1s, was " + idempotencyWindow);
         }
+        statusModes = Objects.requireNonNullElse(statusModes, StatusModes.FULL);
     }
 
     public static Builder builder(String bootstrap) {
@@ -122,6 +126,7 @@ public record IngressConfig(String host, int port, long maxBody, Set<String> tok
         private Map<String, WebhookSource> webhooks = Map.of();
         private String workerGroup = DEFAULT_WORKER_GROUP;
         private Duration idempotencyWindow = IdempotencyKeys.DEFAULT_WINDOW;
+        private StatusModes statusModes = StatusModes.FULL;
 
         private Builder(String bootstrap) {
             this.bootstrap = bootstrap;
@@ -142,11 +147,12 @@ public record IngressConfig(String host, int port, long maxBody, Set<String> tok
         public Builder webhooks(Map<String, WebhookSource> v) { webhooks = v; return this; }
         public Builder workerGroup(String v) { workerGroup = v; return this; }
         public Builder idempotencyWindow(Duration v) { idempotencyWindow = v; return this; }
+        public Builder statusModes(StatusModes v) { statusModes = v; return this; }
 
         public IngressConfig build() {
             return new IngressConfig(host, port, maxBody, tokens, topics, bootstrap, kafkaClient, topicPrefix, node,
                     interactiveTimeout, interactiveTimeouts, maxPendingInteractive, maxInFlight, webhooks, workerGroup,
-                    idempotencyWindow);
+                    idempotencyWindow, statusModes);
         }
     }
 }

@@ -41,7 +41,8 @@ public record IngressParts(IngressConfig config, Producer<byte[], byte[]> produc
     public static IngressParts of(IngressConfig config, Producer<byte[], byte[]> producer,
             IngressServer.Collaborators collaborators) {
         Database database = collaborators.database();
-        return new IngressParts(config, producer, database, new JooqStatusStore(database.dsl(), config.node()),
+        return new IngressParts(config, producer, database, new JooqStatusStore(database.dsl(), config.node(),
+                dev.conveyor.store.OutboxRouting.NONE, config.statusModes()),
                 collaborators.clock(), collaborators.meters(), collaborators.prometheus());
     }
 }

@@ -5,6 +5,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import dev.conveyor.store.StatusModes;
 import java.util.UUID;
 import org.jooq.DSLContext;
 
@@ -19,11 +20,13 @@ final class StatusService implements HttpService, AutoCloseable {
     private final DSLContext dsl;
     private final TasksApi tasks;
     private final StatsApi stats;
+    private final StatusModes modes;
 
-    StatusService(DSLContext dsl, TasksApi tasks, StatsApi stats) {
+    StatusService(DSLContext dsl, TasksApi tasks, StatsApi stats, StatusModes modes) {
         this.dsl = dsl;
         this.tasks = tasks;
         this.stats = stats;
+        this.modes = modes;
     }
 
     @Override
@@ -42,6 +45,9 @@ final class StatusService implements HttpService, AutoCloseable {
             throw HttpError.badRequest("invalid task id", "'" + raw + "' is not a UUID");
         }
         var json = TaskView.find(dsl, id);
+        if (json == null) {
+            json = LeanTaskView.find(dsl, id, req.query().first("topic").orElse(null), modes);
+        }
         if (json == null) {
             throw new HttpError(404, "unknown task", "no task with id " + id);
         }

@@ -22,12 +22,17 @@ import org.jooq.impl.DSL;
 final class StateReader implements AutoCloseable {
 
     private final ConnectionProvider connections;
+    private final boolean lean;
     private Connection connection;
     private DSLContext dsl;
 
-    /** @param connections the process pool's provider (from the worker's DSLContext) */
-    StateReader(ConnectionProvider connections) {
+    /**
+     * @param connections the process pool's provider (from the worker's DSLContext)
+     * @param lean whether some topic is lean: its tasks recorded without a row are looked up too
+     */
+    StateReader(ConnectionProvider connections, boolean lean) {
         this.connections = connections;
+        this.lean = lean;
     }
 
     Map<UUID, TaskState> load(Collection<UUID> ids) {
@@ -35,7 +40,7 @@ final class StateReader implements AutoCloseable {
             return Map.of();
         }
         try {
-            return JooqStatusStore.load(context(), ids);
+            return JooqStatusStore.load(context(), ids, lean);
         } catch (RuntimeException e) {
             close(); // a broken connection is replaced on the next call
             throw e;

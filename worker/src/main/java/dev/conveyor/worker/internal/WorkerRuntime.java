@@ -190,7 +190,8 @@ public final class WorkerRuntime implements AutoCloseable {
                 settled, gate, metrics, clock, state));
         HoldQueue holds = new HoldQueue(clock, System::nanoTime);
         OffsetLedger ledger = new OffsetLedger();
-        StateReader states = new StateReader(dsl.configuration().connectionProvider());
+        StateReader states = new StateReader(dsl.configuration().connectionProvider(),
+                config.statusModes().anyLean());
         Dispatcher dispatcher = new Dispatcher(new Dispatcher.Parts(router, holds, gate,
                 new ExecutionStarter(gate, executions, executor)::start, completers::submit, states::load, ledger, inFlight,
                 metrics, clock, state));

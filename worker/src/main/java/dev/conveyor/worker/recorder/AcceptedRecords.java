@@ -4,6 +4,7 @@ import dev.conveyor.schema.kafka.ConveyorHeaders;
 import dev.conveyor.schema.kafka.Decoded;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
 import dev.conveyor.store.StatusChange;
+import dev.conveyor.store.StatusModes;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -20,16 +21,16 @@ import org.apache.kafka.common.TopicPartition;
  * id is derived from its topic, partition and offset). Records that must not get a queued row are
  * counted by {@link Skip} reason: a record the workers have finished with already (its row exists), a
  * scheduler's redelivery (its row exists; a queued row written for it would be stale), a record that
- * does not decode (the worker dead-letters it), and a topic that {@link QueuedRowTopics} leaves out.
+ * does not decode (the worker dead-letters it), and a task of a lean topic ({@link StatusModes}).
  */
 final class AcceptedRecords {
 
     private final TaskRecordCodec codec;
-    private final QueuedRowTopics topics;
+    private final StatusModes modes;
 
-    AcceptedRecords(TaskRecordCodec codec, QueuedRowTopics topics) {
+    AcceptedRecords(TaskRecordCodec codec, StatusModes modes) {
         this.codec = codec;
-        this.topics = topics;
+        this.modes = modes;
     }
 
     /**
@@ -65,9 +66,6 @@ final class AcceptedRecords {
 
     /** Adds the record's change to {@code accepted}, or says why it gets none. */
     private Skip skipOrAccept(ConsumerRecord<byte[], byte[]> r, List<StatusChange> accepted) {
-        if (!topics.recordsQueuedRows(r.topic())) {
-            return Skip.TOPIC_NOT_RECORDED;
-        }
         if (r.headers().lastHeader(ConveyorHeaders.NOT_BEFORE) != null) {
             return Skip.REDELIVERY;
         }
@@ -76,6 +74,9 @@ final class AcceptedRecords {
         }
         if (ok.task().attempt() > 1) {
             return Skip.REDELIVERY;
+        }
+        if (modes.mayKeepNoRow(ok.task())) {
+            return Skip.LEAN;
         }
         accepted.add(StatusChange.accepted(ok.task(), "recorded from " + r.topic() + "-" + r.partition() + "@"
                 + r.offset()));

@@ -2,6 +2,7 @@ package dev.conveyor.worker.recorder;
 
 import dev.conveyor.schema.kafka.KafkaClients;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
+import dev.conveyor.store.StatusModes;
 import dev.conveyor.store.StatusStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -10,7 +11,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -36,28 +36,33 @@ public final class QueuedRecorder implements AutoCloseable {
      * @param store where the queued rows go
      * @param meters where {@code conveyor.recorder.*} meters go
      * @param clock time source of the lag
-     * @param recordedTopics which topics get queued rows (the "lean" status mode's seam; {@link QueuedRowTopics#ALL})
+     * @param modes which tasks go without a queued row (those of lean topics, {@link StatusModes})
      * @param workers how far the workers got, to skip what they finished ({@link WorkerOffsets#NONE}:
      *     record everything); not closed by the recorder
      */
-    public record Collaborators(StatusStore store, MeterRegistry meters, Clock clock, QueuedRowTopics recordedTopics,
+    public record Collaborators(StatusStore store, MeterRegistry meters, Clock clock, StatusModes modes,
             WorkerOffsets workers) {
         public Collaborators {
             Objects.requireNonNull(store, "store");
             Objects.requireNonNull(meters, "meters");
             Objects.requireNonNull(clock, "clock");
-            Objects.requireNonNull(recordedTopics, "recordedTopics");
+            Objects.requireNonNull(modes, "modes");
             Objects.requireNonNull(workers, "workers");
         }
 
         /** Every topic gets queued rows, every record is recorded. */
         public Collaborators(StatusStore store, MeterRegistry meters, Clock clock) {
-            this(store, meters, clock, QueuedRowTopics.ALL, WorkerOffsets.NONE);
+            this(store, meters, clock, StatusModes.FULL, WorkerOffsets.NONE);
         }
 
         /** The same, skipping the records {@code workers} finished with. */
         public Collaborators skippingWhat(WorkerOffsets workers) {
-            return new Collaborators(store, meters, clock, recordedTopics, workers);
+            return new Collaborators(store, meters, clock, modes, workers);
+        }
+
+        /** The same, leaving out the tasks that {@code modes} lets go without a row. */
+        public Collaborators withModes(StatusModes modes) {
+            return new Collaborators(store, meters, clock, modes, workers);
         }
     }
 
@@ -68,18 +73,17 @@ public final class QueuedRecorder implements AutoCloseable {
     private QueuedRecorder(Consumer<byte[], byte[]> consumer, Set<String> topics, Collaborators c) {
         this.metrics = new RecorderMetrics(c.meters());
         this.loop = new RecorderLoop(consumer, topics, new AcceptedRecords(new TaskRecordCodec(c.clock()),
-                c.recordedTopics()), c.workers(), c.store(), metrics, c.clock());
+                c.modes()), c.workers(), c.store(), metrics, c.clock());
         this.thread = Thread.ofPlatform().name("conveyor-recorder").unstarted(loop);
     }
 
     /**
-     * Starts recording the topics of {@code config} that {@link Collaborators#recordedTopics} keeps.
+     * Starts recording the topics of {@code config}.
      *
-     * @throws IllegalArgumentException when no topic is left to record
+     * @throws IllegalArgumentException when there is no topic to record
      */
     public static QueuedRecorder start(RecorderConfig config, Collaborators c) {
-        Set<String> topics = config.topics().stream().filter(c.recordedTopics()::recordsQueuedRows)
-                .collect(Collectors.toUnmodifiableSet());
+        Set<String> topics = Set.copyOf(config.topics());
         if (topics.isEmpty()) {
             throw new IllegalArgumentException("the recorder has no task topic to record");
         }

@@ -8,8 +8,8 @@ enum Skip {
     REDELIVERY("redelivery"),
     /** The record does not decode into a task: the worker dead-letters it. */
     UNDECODABLE("undecodable"),
-    /** The topic records no queued rows ({@link QueuedRowTopics}). */
-    TOPIC_NOT_RECORDED("topic-not-recorded");
+    /** A task of a lean topic that may go without a row ({@link dev.conveyor.store.StatusModes#mayKeepNoRow}). */
+    LEAN("lean");
 
     private final String tag;
 

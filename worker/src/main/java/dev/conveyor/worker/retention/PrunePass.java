@@ -117,7 +117,7 @@ final class PrunePass {
     PruneReport run(Instant now, boolean dry) {
         return dsl.connectionResult(conn -> {
             if (!lock(conn, "pg_try_advisory_lock")) {
-                return new PruneReport(false, Map.of(), 0, 0, 0, PruneReport.History.NONE);
+                return new PruneReport(false, Map.of(), 0, 0, 0, PruneReport.History.NONE, 0);
             }
             boolean autoCommit = conn.getAutoCommit();
             try {
@@ -172,7 +172,8 @@ final class PrunePass {
                 : deleteInBatches(conn, DELETE_OUTBOX, now.minus(config.outbox()));
         long keys = dry ? count(conn, COUNT_KEYS, now.minus(config.idempotencyKeys()))
                 : deleteInBatches(conn, DELETE_KEYS, now.minus(config.idempotencyKeys()));
-        return new PruneReport(true, deleted, outbox, keys, scanned, history);
+        long lean = LeanMarkers.prune(conn, config, now, dry);
+        return new PruneReport(true, deleted, outbox, keys, scanned, history, lean);
     }
 
     /** Creates the history partitions ahead; a failure (a lock not granted in time) does not stop the pass. */

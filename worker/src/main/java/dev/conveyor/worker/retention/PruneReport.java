@@ -13,9 +13,10 @@ import java.util.Map;
  * @param idempotencyKeys Idempotency-Keys past their window
  * @param scanned task rows read to find them (those old enough for the shortest age)
  * @param history what happened to the dated partitions of {@code task_transitions}
+ * @param leanDone {@code lean_done} rows of lean topics past their hour
  */
 public record PruneReport(boolean ran, Map<String, Map<TaskStatus, Long>> tasks, long outboxRows, long idempotencyKeys,
-        long scanned, History history) {
+        long scanned, History history, long leanDone) {
 
     /**
      * The history partitions a pass created and dropped.

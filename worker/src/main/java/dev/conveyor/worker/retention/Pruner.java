@@ -27,6 +27,7 @@ public final class Pruner implements AutoCloseable {
     private final Counter tasks;
     private final Counter outbox;
     private final Counter keys;
+    private final Counter lean;
     private final Thread thread;
     private volatile boolean closed;
 
@@ -39,6 +40,8 @@ public final class Pruner implements AutoCloseable {
                 .description("Delivered or failed outbox rows deleted by retention").register(meters);
         this.keys = Counter.builder("conveyor.pruner.deleted").tag("table", "idempotency_keys")
                 .description("Idempotency-Keys past their window deleted by retention").register(meters);
+        this.lean = Counter.builder("conveyor.pruner.deleted").tag("table", "lean_done")
+                .description("Rows of lean topics' first-run successes deleted after their hour").register(meters);
         this.thread = Thread.ofPlatform().daemon().name("conveyor-pruner").unstarted(this::loop);
     }
 
@@ -68,9 +71,10 @@ public final class Pruner implements AutoCloseable {
                 tasks.increment(r.tasksTotal());
                 outbox.increment(r.outboxRows());
                 keys.increment(r.idempotencyKeys());
-                if (r.tasksTotal() > 0 || r.outboxRows() > 0 || r.idempotencyKeys() > 0) {
-                    log.info("Pruned {} finished task(s) {}, {} outbox row(s) and {} idempotency key(s)", r.tasksTotal(),
-                            r.tasks(), r.outboxRows(), r.idempotencyKeys());
+                lean.increment(r.leanDone());
+                if (r.tasksTotal() > 0 || r.outboxRows() > 0 || r.idempotencyKeys() > 0 || r.leanDone() > 0) {
+                    log.info("Pruned {} finished task(s) {}, {} outbox row(s), {} idempotency key(s) and {} lean "
+                            + "success row(s)", r.tasksTotal(), r.tasks(), r.outboxRows(), r.idempotencyKeys(), r.leanDone());
                 }
                 PruneReport.History h = r.history();
                 if (h.problem() != null) {

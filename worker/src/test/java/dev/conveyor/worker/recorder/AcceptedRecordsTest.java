@@ -11,6 +11,7 @@ import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.schema.kafka.ConveyorHeaders;
 import dev.conveyor.schema.kafka.TaskRecordCodec;
 import dev.conveyor.store.StatusChange;
+import dev.conveyor.store.StatusModes;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 class AcceptedRecordsTest {
 
-    private final AcceptedRecords all = new AcceptedRecords(new TaskRecordCodec(), QueuedRowTopics.ALL);
+    private final AcceptedRecords all = new AcceptedRecords(new TaskRecordCodec(), StatusModes.FULL);
 
     @Test
     void aPlainRecordIsAcceptedUnderItsNameBasedIdWithWhereItWasRead() {
@@ -62,11 +63,14 @@ class AcceptedRecordsTest {
     }
 
     @Test
-    void aTopicTheLeanModeLeavesOutGetsNoRows() {
-        AcceptedRecords onlyOrders = new AcceptedRecords(new TaskRecordCodec(), "orders"::equals);
-        PollBatch batch = onlyOrders.select(poll(plain("orders", 0, 0), plain("clicks", 1, 5)), Map.of());
-        assertThat(batch.accepted()).extracting(StatusChange::topic).containsExactly("orders");
-        assertThat(batch.skippedFor(Skip.TOPIC_NOT_RECORDED)).isEqualTo(1);
+    void theTasksOfALeanTopicGetNoRowsUnlessTheyHaveACallbackOrAnIdempotencyKey() {
+        AcceptedRecords leanClicks = new AcceptedRecords(new TaskRecordCodec(), new StatusModes(false, Map.of("clicks", true)));
+        Task withKey = Task.builder().topic("clicks").type("click").idempotencyKey("k-1").build();
+        PollBatch batch = leanClicks.select(poll(plain("orders", 0, 0), plain("clicks", 1, 5), encoded(withKey, 2, 7)),
+                Map.of());
+        assertThat(batch.accepted()).extracting(StatusChange::id).hasSize(2).contains(withKey.id());
+        assertThat(batch.accepted()).extracting(StatusChange::topic).containsExactly("orders", "clicks");
+        assertThat(batch.skippedFor(Skip.LEAN)).isEqualTo(1);
         assertThat(batch.offsets()).containsEntry(new TopicPartition("clicks", 1), new OffsetAndMetadata(6));
     }
 

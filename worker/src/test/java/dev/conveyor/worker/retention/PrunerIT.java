@@ -186,4 +186,26 @@ class PrunerIT {
         assertThat(dsl.fetch("select key from idempotency_keys where scope = 'topic:k'").getValues(0, String.class))
                 .containsExactly("young");
     }
+
+    @Test
+    void leanSuccessesAreForgottenAfterAnHourOrTheTopicsShorterDoneAgeAndStayCounted() {
+        UUID old = UUID.randomUUID();
+        UUID young = UUID.randomUUID();
+        UUID quick = UUID.randomUUID();
+        dsl.execute("insert into lean_done (id, topic, finished_at) values (?::uuid, 'lean-a', ?::timestamptz), "
+                + "(?::uuid, 'lean-a', ?::timestamptz), (?::uuid, 'lean-b', ?::timestamptz)",
+                old, OffsetDateTime.ofInstant(NOW.minus(Duration.ofMinutes(61)), ZoneOffset.UTC),
+                young, OffsetDateTime.ofInstant(NOW.minus(Duration.ofMinutes(59)), ZoneOffset.UTC),
+                quick, OffsetDateTime.ofInstant(NOW.minus(Duration.ofMinutes(11)), ZoneOffset.UTC));
+        RetentionConfig config = new RetentionConfig(RetentionConfig.DEFAULTS.ages(),
+                Map.of("lean-b", Map.of(TaskStatus.DONE, Duration.ofMinutes(10))), Duration.ofDays(7), Duration.ofHours(24),
+                RetentionConfig.DEFAULT_HISTORY_PARTITION);
+
+        assertThat(pass(dsl, config, true).leanDone()).isEqualTo(2);
+        assertThat(pass(dsl, config, false).leanDone()).isEqualTo(2);
+
+        assertThat(dsl.fetch("select id from lean_done where topic in ('lean-a', 'lean-b')").getValues(0, UUID.class))
+                .containsExactly(young);
+        assertThat(count("lean-a", TaskStatus.DONE)).as("forgotten, still counted").isEqualTo(2);
+    }
 }

@@ -58,7 +58,7 @@ public final class ConfigKeys {
     static final List<Key> TOPICS = lists("topics");
     static final List<Key> WORKER = under("worker", values("group", "node", "max-in-flight", "reschedule-floor",
             "slow-reschedule-floor", "status-writers", "status-batch-size", "running-mark-after", "config-refresh",
-            "shutdown-grace"), GUARDS, under("topics.<topic>", GUARDS));
+            "shutdown-grace", "status"), GUARDS, under("topics.<topic>", join(GUARDS, values("status"))));
     static final List<Key> SCHEDULER = under("scheduler", values("group", "batch-size", "safety-poll"));
     static final List<Key> RECORDER = under("recorder", values("enabled", "group", "batch-size"));
     private static final List<Key> RETENTION_AGES = values("done", "skipped", "cancelled", "failed", "dead");

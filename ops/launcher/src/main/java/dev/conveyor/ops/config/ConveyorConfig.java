@@ -163,7 +163,23 @@ public final class ConveyorConfig {
     }
 
     public WorkerConfig worker() {
-        return WorkerSection.read(root.section("worker"), kafka(), topics(), outbound());
+        return WorkerSection.read(root.section("worker"), kafka(), topics(), outbound()).toBuilder()
+                .statusModes(statusModes()).build();
+    }
+
+    /** {@code worker.status} and {@code worker.topics.<topic>.status}: which topics are lean (every role reads them). */
+    public dev.conveyor.store.StatusModes statusModes() {
+        ConfigSection worker = root.section("worker");
+        try {
+            boolean lean = worker.text("status").map(v -> dev.conveyor.store.StatusModes.parseLean("worker.status", v))
+                    .orElse(false);
+            Map<String, Boolean> topics = new LinkedHashMap<>();
+            worker.section("topics").sections().forEach((topic, t) -> t.text("status").ifPresent(v -> topics.put(topic,
+                    dev.conveyor.store.StatusModes.parseLean("worker.topics." + topic + ".status", v))));
+            return new dev.conveyor.store.StatusModes(lean, topics);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("worker", e.getMessage());
+        }
     }
 
     public SchedulerConfig scheduler(List<ScheduleDefinition> extra) {
@@ -214,7 +230,7 @@ public final class ConveyorConfig {
         Map<String, Duration> timeouts = new LinkedHashMap<>();
         worker.section("topics").sections().forEach((topic, t) -> t.duration("timeout").ifPresent(d -> timeouts.put(topic, d)));
         var context = new IngressSection.Context(kafka(), topics, node(), workerGroup(), timeouts,
-                retention().idempotencyKeys());
+                retention().idempotencyKeys(), statusModes());
         return IngressSection.read(root.section("http"), root.section("webhooks"), extraWebhooks, context);
     }
 

@@ -26,9 +26,11 @@ final class IngressSection {
      * @param workerGroup the workers' consumer group, for lag ({@code worker.group})
      * @param interactiveTimeouts per topic ({@code worker.topics.<topic>.timeout})
      * @param idempotencyWindow how long a key stays taken ({@code retention.idempotency-keys})
+     * @param statusModes which topics are lean ({@code worker.status}, {@code worker.topics.<t>.status})
      */
     record Context(KafkaSection kafka, Set<String> topics, String node, String workerGroup,
-            Map<String, Duration> interactiveTimeouts, Duration idempotencyWindow) {}
+            Map<String, Duration> interactiveTimeouts, Duration idempotencyWindow,
+            dev.conveyor.store.StatusModes statusModes) {}
 
     static IngressConfig read(ConfigSection http, ConfigSection webhooks, Map<String, WebhookSource> extraWebhooks,
             Context context) {
@@ -46,7 +48,8 @@ final class IngressSection {
                     .interactiveTimeouts(context.interactiveTimeouts())
                     .webhooks(sources)
                     .workerGroup(context.workerGroup())
-                    .idempotencyWindow(context.idempotencyWindow());
+                    .idempotencyWindow(context.idempotencyWindow())
+                    .statusModes(context.statusModes());
             http.text("host").ifPresent(b::host);
             http.integer("port").ifPresent(b::port);
             http.size("max-body").ifPresent(b::maxBody);

@@ -137,6 +137,10 @@ final class ConfigProbes {
         probe("worker.running-mark-after", "1s", c -> c.worker().runningMarkAfter(), Duration.ofSeconds(1));
         probe("worker.config-refresh", "9s", c -> c.worker().configRefresh(), Duration.ofSeconds(9));
         probe("worker.shutdown-grace", "9s", c -> c.worker().shutdownGrace(), Duration.ofSeconds(9));
+        probe("worker.status", "lean", c -> List.of(c.worker().statusModes().isLean("other"),
+                c.ingress(Set.of()).statusModes().isLean("other")), List.of(true, true));
+        probe("worker.topics.<topic>.status", "lean", c -> List.of(c.worker().statusModes().isLean("orders"),
+                c.worker().statusModes().isLean("other")), List.of(true, false));
         probe("worker.topics.<topic>.timeout", "7s", c -> java.util.Arrays.asList(orders(c).timeout(),
                 c.ingress(Set.of()).interactiveTimeout("orders")), List.of(Duration.ofSeconds(7), Duration.ofSeconds(7)));
         probe("worker.topics.<topic>.ordering", "none", c -> orders(c).ordering(), Ordering.NONE);

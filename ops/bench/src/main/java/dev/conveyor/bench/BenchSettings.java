@@ -56,7 +56,7 @@ public record BenchSettings(Set<WorkloadId> workloads, int w1Jobs, int w1WarmupJ
     public static final int DEFAULT_CONNECTIONS = 32;
     public static final int DEFAULT_W6_RATE = 500;
     public static final int DEFAULT_M1_PENDING = 1_000_000;
-    public static final int DEFAULT_M2_TASKS = 2_000_000;
+    public static final int DEFAULT_M2_TASKS = 3_200_000;
     public static final int DEFAULT_M2_RATE = 8_000;
     public static final int DEFAULT_PARTITIONS = 4;
     public static final int DEFAULT_STATUS_WRITERS = 2;

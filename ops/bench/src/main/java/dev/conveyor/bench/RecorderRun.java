@@ -1,6 +1,7 @@
 package dev.conveyor.bench;
 
 import dev.conveyor.store.JooqStatusStore;
+import dev.conveyor.store.StatusModes;
 import dev.conveyor.store.db.Database;
 import dev.conveyor.worker.recorder.QueuedRecorder;
 import dev.conveyor.worker.recorder.WorkerGroupOffsets;
@@ -34,6 +35,12 @@ final class RecorderRun implements AutoCloseable {
     }
 
     static RecorderRun start(BenchContext ctx, String topic, Database db, String name) throws InterruptedException {
+        return start(ctx, topic, db, name, StatusModes.FULL);
+    }
+
+    /** The same, for topics in the given status modes (a lean topic's tasks get no queued row). */
+    static RecorderRun start(BenchContext ctx, String topic, Database db, String name, StatusModes modes)
+            throws InterruptedException {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         meters.config().meterFilter(new MeterFilter() {
             @Override
@@ -51,7 +58,8 @@ final class RecorderRun implements AutoCloseable {
         // As in a deployment: it skips what the step's workers (group ctx.worker(name, ...)) committed.
         WorkerGroupOffsets workers = WorkerGroupOffsets.of(config, ctx.infra().name(name));
         QueuedRecorder recorder = QueuedRecorder.start(config, new QueuedRecorder.Collaborators(
-                new JooqStatusStore(db.dsl(), name + "-recorder"), meters, Clock.systemUTC()).skippingWhat(workers));
+                new JooqStatusStore(db.dsl(), name + "-recorder"), meters, Clock.systemUTC()).skippingWhat(workers)
+                .withModes(modes));
         // A deployment's recorder has long had its partitions: its group join is not lag.
         if (!recorder.awaitAssignment(Duration.ofSeconds(60))) {
             recorder.close();

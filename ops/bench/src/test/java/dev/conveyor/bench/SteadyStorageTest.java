@@ -17,10 +17,10 @@ class SteadyStorageTest {
     }
 
     @Test
-    void growthIsMeasuredFromThreeMinutesOn() {
-        // 18 samples of build-up (0..170 s), then 1490.9, 1514.9, 1514.9, 1514.9 from 180 s.
+    void growthIsMeasuredFromFourMinutesOn() {
+        // 24 samples of build-up (0..230 s), then 1490.9, 1514.9, 1514.9, 1514.9 from 240 s.
         List<Double> s = new ArrayList<>();
-        for (int i = 0; i < 18; i++) {
+        for (int i = 0; i < 24; i++) {
             s.add(i * 80.0);
         }
         s.addAll(samples(1490.9, 1514.9, 1514.9, 1514.9));
@@ -30,7 +30,7 @@ class SteadyStorageTest {
     @Test
     void aRunTooShortToSettleHasNoFigure() {
         List<Double> s = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 26; i++) {
             s.add(i * 80.0);
         }
         assertThat(SteadyStorage.settledGrowth(s)).isNull();

@@ -94,7 +94,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--m1-pending", paramLabel = "M", description = "M1 pending reschedules (default 1000000).")
     Integer m1Pending;
 
-    @Option(names = "--m2-tasks", paramLabel = "N", description = "M2 tasks per run, with and without pruning (default 2000000).")
+    @Option(names = "--m2-tasks", paramLabel = "N", description = "M2 tasks per run, with and without pruning (default 3200000).")
     Integer m2Tasks;
 
     @Option(names = "--m2-rate", paramLabel = "R", description = "M2 tasks produced per second (default 8000).")

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 /**
  * The dated partitions of {@code task_transitions} (migration V10): created ahead of time, one per
  * {@link RetentionConfig#historyPartition()} aligned on multiples of it since 1970-01-01 UTC, and
- * dropped whole once their end is older than the shortest retention age. Before a partition is
+ * dropped whole once their end is older than the shortest retention age (and a minute). Before a partition is
  * dropped the transitions of tasks that are still kept (a failure kept 30 days, a task rescheduled
  * far ahead) are copied to {@code task_transitions_default}, so no kept task loses its history; the
  * rest went with their tasks. Locks on {@code task_transitions} are taken only for the detach and
@@ -32,6 +32,8 @@ final class HistoryPartitions {
     /** Partitions are created this many periods beyond the current one. */
     static final int AHEAD = 2;
     private static final String LOCK_TIMEOUT = "2s";
+    /** Two pruner intervals: the passes that delete the last expired tasks of a partition have run. */
+    static final Duration SETTLE = Duration.ofMinutes(1);
     private static final DateTimeFormatter NAME = DateTimeFormatter.ofPattern("'task_transitions_p'yyyyMMddHHmm")
             .withZone(ZoneOffset.UTC);
     private static final Pattern BOUNDS = Pattern.compile("FOR VALUES FROM \\((.+)\\) TO \\((.+)\\)");
@@ -62,14 +64,15 @@ final class HistoryPartitions {
     }
 
     /**
-     * Drops the partitions that ended before {@code now - shortest age - one period}: by then the
-     * tasks that finished in them with the shortest age are pruned, so little is left to move. Run
-     * after the pass deleted the expired tasks, for the same reason.
+     * Drops the partitions that ended before {@code now - shortest age - }{@link #SETTLE}: by then
+     * the tasks that finished in them with the shortest age are pruned, so little is left to move.
+     * Run after the pass deleted the expired tasks, for the same reason. (Moving is what keeps it
+     * correct, so the horizon only decides how much is moved.)
      *
      * @param dry list what would be dropped; change nothing
      */
     static Dropped dropExpired(Connection conn, RetentionConfig config, Instant now, boolean dry) throws SQLException {
-        Instant horizon = now.minus(config.shortestTaskAge()).minus(config.historyPartition());
+        Instant horizon = now.minus(config.shortestTaskAge()).minus(SETTLE);
         List<Partition> dropped = new ArrayList<>();
         long moved = 0;
         for (Partition p : list(conn)) {

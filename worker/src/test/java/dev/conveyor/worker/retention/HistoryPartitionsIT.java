@@ -107,8 +107,8 @@ class HistoryPartitionsIT {
         UUID nextDay = task(dsl, TaskStatus.DONE, day1.plus(Duration.ofDays(1)));
         assertThat(partitionsOf(done)).containsOnly("task_transitions_p202611010000");
 
-        // Done tasks are kept 7 days: a partition goes once it ended 8 days ago (7 + one period).
-        Instant later = Instant.parse("2026-11-10T12:00:00Z");
+        // Done tasks are kept 7 days: a partition goes once it ended 7 days and a minute ago.
+        Instant later = Instant.parse("2026-11-09T12:00:00Z");
         PruneReport dry = pass(later, true);
         assertThat(dry.history().dropped()).containsOnlyKeys("task_transitions_p202611010000");
         assertThat(partitionsOf(done)).hasSize(2);
@@ -119,7 +119,7 @@ class HistoryPartitionsIT {
         assertThat(r.history().dropped()).containsOnlyKeys("task_transitions_p202611010000");
         assertThat(r.history().keptTransitionsMoved()).as("the failed and the rescheduled task's two each").isEqualTo(4);
         assertThat(partitions()).doesNotContain("task_transitions_p202611010000")
-                .contains("task_transitions_p202611020000", "task_transitions_p202611100000", "task_transitions_p202611120000");
+                .contains("task_transitions_p202611020000", "task_transitions_p202611090000", "task_transitions_p202611110000");
         assertThat(partitionsOf(done)).as("pruned with its task, its history went with the partition").isEmpty();
         assertThat(partitionsOf(failed)).containsExactly("task_transitions_default", "task_transitions_default");
         assertThat(partitionsOf(rescheduled)).hasSize(2);

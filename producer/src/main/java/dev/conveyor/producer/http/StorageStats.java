@@ -17,7 +17,7 @@ import org.jooq.DSLContext;
 final class StorageStats {
 
     /** The tables that grow with the tasks, in the order shown. */
-    static final List<String> TABLES = List.of("tasks", "task_transitions", "outbox", "idempotency_keys");
+    static final List<String> TABLES = List.of("tasks", "task_transitions", "outbox", "idempotency_keys", "lean_done");
 
     /** A partitioned table (task_transitions) counts as the sum of its partitions. */
     private static final String SIZES = """

@@ -94,7 +94,7 @@ class StatsApiIT {
                 d.execute("vacuum analyze tasks");
                 JsonNode storage = api.stats().path("storage");
                 assertThat(storage.path("tables")).extracting(t -> t.path("table").asText())
-                        .containsExactly("tasks", "task_transitions", "outbox", "idempotency_keys");
+                        .containsExactly("tasks", "task_transitions", "outbox", "idempotency_keys", "lean_done");
                 JsonNode tasks = storage.path("tables").get(0);
                 assertThat(tasks.path("bytes").asLong()).isGreaterThan(5000L * 50);
                 assertThat(tasks.path("rowsEstimate").asLong()).isEqualTo(5000);

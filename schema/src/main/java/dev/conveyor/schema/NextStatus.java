@@ -65,9 +65,9 @@ public record NextStatus(TaskStatus status, Duration countdown, String output, S
             case Outcome.Background(TaskResult.Fail f) -> finished(TaskStatus.FAILED, f.output());
             case Outcome.Background(TaskResult.Skip s) -> finished(TaskStatus.SKIPPED, s.output());
             case Outcome.Background(TaskResult.Reschedule r) ->
-                    requested(max(r.countdown(), policy.rescheduleFloor()), "reschedule");
-            case Outcome.Background(TaskResult.SlowReschedule r) ->
-                    requested(max(r.countdown(), policy.slowRescheduleFloor()), "slow reschedule");
+                    requested(r.countdown(), policy.rescheduleFloor(), "reschedule", "worker.reschedule-floor");
+            case Outcome.Background(TaskResult.SlowReschedule r) -> requested(r.countdown(),
+                    policy.slowRescheduleFloor(), "slow reschedule", "worker.slow-reschedule-floor");
             case Outcome.Interactive(InteractiveResult r) ->
                     finished(r.success() ? TaskStatus.DONE : TaskStatus.FAILED, r.output());
             case Outcome.Scheduled(ScheduledResult.Done d) -> finished(TaskStatus.DONE, null);
@@ -86,8 +86,34 @@ public record NextStatus(TaskStatus status, Duration countdown, String output, S
         return new NextStatus(status, null, output, output, false);
     }
 
-    private static NextStatus requested(Duration countdown, String what) {
-        return new NextStatus(TaskStatus.RESCHEDULED, countdown, null, what + " in " + countdown, true);
+    /** The countdown asked for, raised to {@code floor}; the reason says both when they differ. */
+    private static NextStatus requested(Duration asked, Duration floor, String what, String floorKey) {
+        if (asked.compareTo(floor) >= 0) {
+            return new NextStatus(TaskStatus.RESCHEDULED, asked, null, what + " in " + human(asked), true);
+        }
+        return new NextStatus(TaskStatus.RESCHEDULED, floor, null, what + " asked " + human(asked) + ", raised to the "
+                + human(floor) + " floor (" + floorKey + ")", true);
+    }
+
+    /** 5s, 90s → 1m30s, 1h, 250ms: what an operator reads in a task's history. */
+    static String human(Duration d) {
+        if (d.toMillis() < 1000) {
+            return d.toMillis() + "ms";
+        }
+        long s = d.toSeconds();
+        StringBuilder b = new StringBuilder();
+        if (s >= 3600) {
+            b.append(s / 3600).append('h');
+            s %= 3600;
+        }
+        if (s >= 60) {
+            b.append(s / 60).append('m');
+            s %= 60;
+        }
+        if (s > 0 || b.isEmpty()) {
+            b.append(s).append('s');
+        }
+        return b.toString();
     }
 
     private static NextStatus failedExecution(String message, int attempt, int reschedules, RetryPolicy policy,

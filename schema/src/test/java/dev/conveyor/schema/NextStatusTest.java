@@ -45,9 +45,14 @@ class NextStatusTest {
         assertThat(shortOne.status()).isEqualTo(TaskStatus.RESCHEDULED);
         assertThat(shortOne.countdown()).isEqualTo(Duration.ofSeconds(30));
         assertThat(shortOne.requestedReschedule()).isTrue();
+        assertThat(shortOne.reason()).as("the history says what was asked and why it changed")
+                .isEqualTo("reschedule asked 5s, raised to the 30s floor (worker.reschedule-floor)");
 
         NextStatus longOne = next(Outcome.of(TaskResult.reschedule(Duration.ofMinutes(2))), 1, 0);
         assertThat(longOne.countdown()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(longOne.reason()).isEqualTo("reschedule in 2m");
+        assertThat(next(Outcome.of(TaskResult.slowProcessReschedule(Duration.ofSeconds(90))), 1, 0).reason())
+                .isEqualTo("slow reschedule asked 1m30s, raised to the 5m floor (worker.slow-reschedule-floor)");
         assertThat(next(Outcome.of(TaskResult.reschedule()), 1, 0).countdown()).isEqualTo(Duration.ofSeconds(30));
 
         // Even at attempt 50 (49 reschedules before), a reschedule stays a reschedule: max attempts is 5.

@@ -185,6 +185,15 @@ class WorkerFeaturesIT {
             return seen.getLast().path("limit").asInt() == 10;
         });
         assertThat(seen.getLast().path("region").asText()).isEqualTo("us");
+
+        // An operator's plain UPDATE of config, version left alone: the trigger raises it (V12).
+        fx.db.dsl().execute("update extension_configs set config = config || '{\"limit\": 20}' where extension = ?",
+                "configured-" + topic);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+            Task next = fx.publish(fx.task(topic, "{}"));
+            fx.awaitStatus(next.id(), TaskStatus.DONE);
+            return seen.getLast().path("limit").asInt() == 20;
+        });
     }
 
     private List<ConsumerRecord<byte[], byte[]>> read(String topic, int count) {

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
         description = "Kafka-backed background task processor with PostgreSQL status tables.",
         subcommands = {DevCommand.class, RoleCommands.Ingress.class, RoleCommands.WorkerRole.class,
                 RoleCommands.SchedulerRole.class, RoleCommands.Migrate.class, PruneCommand.class, PublishCommand.class,
-                TasksCommand.class, StatsCommand.class, dev.conveyor.ops.cli.DlqCommand.class, BenchCommand.class})
+                TasksCommand.class, StatsCommand.class, dev.conveyor.ops.cli.DlqCommand.class, BenchCommand.class,
+                NewCommand.class})
 public final class Main implements Callable<Integer> {
 
     /** Options every command takes. */

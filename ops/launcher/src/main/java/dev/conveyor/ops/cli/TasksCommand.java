@@ -185,12 +185,12 @@ public final class TasksCommand implements Runnable {
                     ExitCodes.HELP_5, ExitCodes.HELP_6})
     static final class ShowTask extends ApiCommand {
 
-        @Parameters(index = "0", paramLabel = "ID", description = "The task id.")
+        @Parameters(index = "0", paramLabel = "ID", description = "The task id, or a unique prefix of it (8 hex digits or more).")
         String id;
 
         @Override
         void run(StatusApiClient api, PrintWriter out) {
-            JsonNode task = api.get("/v1/tasks/" + TaskQuery.encode(id));
+            JsonNode task = api.get("/v1/tasks/" + TaskQuery.encode(resolve(api, id)));
             out.print(json ? pretty(task) + "\n" : TaskViews.show(task));
         }
     }
@@ -203,12 +203,12 @@ public final class TasksCommand implements Runnable {
                     ExitCodes.HELP_5, ExitCodes.HELP_6})
     static final class RetryTask extends ApiCommand {
 
-        @Parameters(index = "0", paramLabel = "ID", description = "The task id.")
+        @Parameters(index = "0", paramLabel = "ID", description = "The task id, or a unique prefix of it (8 hex digits or more).")
         String id;
 
         @Override
         void run(StatusApiClient api, PrintWriter out) {
-            JsonNode answer = api.post("/v1/tasks/" + TaskQuery.encode(id) + "/retry");
+            JsonNode answer = api.post("/v1/tasks/" + TaskQuery.encode(resolve(api, id)) + "/retry");
             if (json) {
                 out.println(pretty(answer));
                 return;
@@ -227,18 +227,53 @@ public final class TasksCommand implements Runnable {
                     ExitCodes.HELP_5, ExitCodes.HELP_6})
     static final class CancelTask extends ApiCommand {
 
-        @Parameters(index = "0", paramLabel = "ID", description = "The task id.")
+        @Parameters(index = "0", paramLabel = "ID", description = "The task id, or a unique prefix of it (8 hex digits or more).")
         String id;
 
         @Override
         void run(StatusApiClient api, PrintWriter out) {
-            JsonNode answer = api.post("/v1/tasks/" + TaskQuery.encode(id) + "/cancel");
+            JsonNode answer = api.post("/v1/tasks/" + TaskQuery.encode(resolve(api, id)) + "/cancel");
             if (json) {
                 out.println(pretty(answer));
                 return;
             }
             out.println("cancelled " + orElse(TaskViews.text(answer, "id"), id));
         }
+    }
+
+    private static final java.util.regex.Pattern UUID_TEXT =
+            java.util.regex.Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+    /**
+     * The whole id for {@code id}: itself when it is a UUID; the one task whose id starts with it
+     * when it is a prefix (as the dashboard and {@code tasks list} show ids), found with
+     * {@code GET /v1/tasks?q=}. A prefix that matches none or several is a clear error.
+     */
+    static String resolve(StatusApiClient api, String id) {
+        if (UUID_TEXT.matcher(id).matches()) {
+            return id;
+        }
+        String hex = id.replace("-", "");
+        if (!hex.matches("[0-9a-fA-F]{8,31}")) {
+            throw new ApiException(ExitCodes.USAGE, 400, "invalid task id", "'" + id + "' is neither a task id (a UUID) "
+                    + "nor a prefix of one (8 or more hex digits)");
+        }
+        JsonNode page = api.get("/v1/tasks?limit=3&q=" + TaskQuery.encode(id));
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        page.path("tasks").forEach(t -> {
+            if (t.path("id").asText().replace("-", "").toLowerCase(java.util.Locale.ROOT)
+                    .startsWith(hex.toLowerCase(java.util.Locale.ROOT))) {
+                ids.add(t.path("id").asText());
+            }
+        });
+        if (ids.isEmpty()) {
+            throw new ApiException(ExitCodes.NOT_FOUND, 404, "unknown task", "no task id starts with " + id);
+        }
+        if (ids.size() > 1) {
+            throw new ApiException(ExitCodes.USAGE, 400, "ambiguous task id", id + " is the start of several task ids ("
+                    + String.join(", ", ids) + (ids.size() == 3 ? ", ..." : "") + "); give more of it");
+        }
+        return ids.get(0);
     }
 
     private static String orElse(String value, String fallback) {

@@ -170,6 +170,35 @@ class TasksCliIT {
     }
 
     @Test
+    void aUniquePrefixOfAnIdIsEnoughAndAnAmbiguousOneIsSaid() {
+        Task t = finished(orders, TaskResult.done(), Instant.now().truncatedTo(ChronoUnit.MILLIS));
+        String prefix = t.id().toString().substring(0, 23); // time, version and part of the random bits
+        Run r = authorized("tasks", "show", prefix);
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).containsPattern("(?m)^id: +" + t.id() + "$");
+
+        Run none = authorized("tasks", "show", "00000000");
+        assertThat(none.exit()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(none.err()).startsWith("conveyor: unknown task").contains("no task id starts with 00000000");
+
+        Task other = finished(orders, TaskResult.done(), Instant.now().truncatedTo(ChronoUnit.MILLIS));
+        String common = commonPrefix(t.id().toString(), other.id().toString());
+        if (common.replace("-", "").length() >= 8) {
+            Run both = authorized("tasks", "show", common);
+            assertThat(both.exit()).isEqualTo(ExitCodes.USAGE);
+            assertThat(both.err()).contains("ambiguous task id", t.id().toString(), other.id().toString());
+        }
+    }
+
+    private static String commonPrefix(String a, String b) {
+        int i = 0;
+        while (i < a.length() && i < b.length() && a.charAt(i) == b.charAt(i)) {
+            i++;
+        }
+        return a.substring(0, i);
+    }
+
+    @Test
     void anInvalidIdIsAUsageError() {
         Run r = authorized("tasks", "show", "not-a-uuid");
         assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);

@@ -6,6 +6,7 @@ package dev.conveyor.store.db.jooq;
 
 import dev.conveyor.store.db.jooq.tables.ExtensionConfigs;
 import dev.conveyor.store.db.jooq.tables.IdempotencyKeys;
+import dev.conveyor.store.db.jooq.tables.LeanDone;
 import dev.conveyor.store.db.jooq.tables.Outbox;
 import dev.conveyor.store.db.jooq.tables.ScheduledDeliveries;
 import dev.conveyor.store.db.jooq.tables.Schedules;
@@ -49,6 +50,13 @@ public class DefaultSchema extends SchemaImpl {
      * first task id and enqueues nothing.
      */
     public final IdempotencyKeys IDEMPOTENCY_KEYS = IdempotencyKeys.IDEMPOTENCY_KEYS;
+
+    /**
+     * Tasks of lean topics (worker.status: lean) that ended done on their first
+     * run and so have no tasks row: kept an hour (or retention.done of the
+     * topic, if shorter) so a redelivered record is not run again.
+     */
+    public final LeanDone LEAN_DONE = LeanDone.LEAN_DONE;
 
     /**
      * Outbound HTTP deliveries of terminal task statuses (callbacks and
@@ -122,6 +130,7 @@ public class DefaultSchema extends SchemaImpl {
         return Arrays.asList(
             ExtensionConfigs.EXTENSION_CONFIGS,
             IdempotencyKeys.IDEMPOTENCY_KEYS,
+            LeanDone.LEAN_DONE,
             Outbox.OUTBOX,
             ScheduledDeliveries.SCHEDULED_DELIVERIES,
             Schedules.SCHEDULES,

@@ -5,6 +5,7 @@ package dev.conveyor.store.db.jooq;
 
 
 import dev.conveyor.store.db.jooq.tables.IdempotencyKeys;
+import dev.conveyor.store.db.jooq.tables.LeanDone;
 import dev.conveyor.store.db.jooq.tables.Outbox;
 import dev.conveyor.store.db.jooq.tables.ScheduledDeliveries;
 import dev.conveyor.store.db.jooq.tables.Schedules;
@@ -27,6 +28,7 @@ public class Indexes {
     // -------------------------------------------------------------------------
 
     public static final Index IDEMPOTENCY_KEYS_CREATED_IDX = Internal.createIndex(DSL.name("idempotency_keys_created_idx"), IdempotencyKeys.IDEMPOTENCY_KEYS, new OrderField[] { IdempotencyKeys.IDEMPOTENCY_KEYS.CREATED_AT }, false);
+    public static final Index LEAN_DONE_FINISHED_IDX = Internal.createIndex(DSL.name("lean_done_finished_idx"), LeanDone.LEAN_DONE, new OrderField[] { LeanDone.LEAN_DONE.FINISHED_AT }, false);
     public static final Index OUTBOX_DUE_IDX = Internal.createIndex(DSL.name("outbox_due_idx"), Outbox.OUTBOX, new OrderField[] { Outbox.OUTBOX.NEXT_ATTEMPT_AT }, false);
     public static final Index SCHEDULED_DELIVERIES_DUE_IDX = Internal.createIndex(DSL.name("scheduled_deliveries_due_idx"), ScheduledDeliveries.SCHEDULED_DELIVERIES, new OrderField[] { ScheduledDeliveries.SCHEDULED_DELIVERIES.DUE_AT }, false);
     public static final Index SCHEDULES_NEXT_FIRE_IDX = Internal.createIndex(DSL.name("schedules_next_fire_idx"), Schedules.SCHEDULES, new OrderField[] { Schedules.SCHEDULES.NEXT_FIRE_AT }, false);

@@ -6,6 +6,7 @@ package dev.conveyor.store.db.jooq;
 
 import dev.conveyor.store.db.jooq.tables.ExtensionConfigs;
 import dev.conveyor.store.db.jooq.tables.IdempotencyKeys;
+import dev.conveyor.store.db.jooq.tables.LeanDone;
 import dev.conveyor.store.db.jooq.tables.Outbox;
 import dev.conveyor.store.db.jooq.tables.ScheduledDeliveries;
 import dev.conveyor.store.db.jooq.tables.Schedules;
@@ -15,6 +16,7 @@ import dev.conveyor.store.db.jooq.tables.TaskTransitions;
 import dev.conveyor.store.db.jooq.tables.Tasks;
 import dev.conveyor.store.db.jooq.tables.records.ExtensionConfigsRecord;
 import dev.conveyor.store.db.jooq.tables.records.IdempotencyKeysRecord;
+import dev.conveyor.store.db.jooq.tables.records.LeanDoneRecord;
 import dev.conveyor.store.db.jooq.tables.records.OutboxRecord;
 import dev.conveyor.store.db.jooq.tables.records.ScheduledDeliveriesRecord;
 import dev.conveyor.store.db.jooq.tables.records.SchedulesRecord;
@@ -42,6 +44,7 @@ public class Keys {
 
     public static final UniqueKey<ExtensionConfigsRecord> EXTENSION_CONFIGS_PK = Internal.createUniqueKey(ExtensionConfigs.EXTENSION_CONFIGS, DSL.name("extension_configs_pk"), new TableField[] { ExtensionConfigs.EXTENSION_CONFIGS.EXTENSION }, true);
     public static final UniqueKey<IdempotencyKeysRecord> IDEMPOTENCY_KEYS_PK = Internal.createUniqueKey(IdempotencyKeys.IDEMPOTENCY_KEYS, DSL.name("idempotency_keys_pk"), new TableField[] { IdempotencyKeys.IDEMPOTENCY_KEYS.SCOPE, IdempotencyKeys.IDEMPOTENCY_KEYS.KEY }, true);
+    public static final UniqueKey<LeanDoneRecord> LEAN_DONE_PK = Internal.createUniqueKey(LeanDone.LEAN_DONE, DSL.name("lean_done_pk"), new TableField[] { LeanDone.LEAN_DONE.ID }, true);
     public static final UniqueKey<OutboxRecord> OUTBOX_PK = Internal.createUniqueKey(Outbox.OUTBOX, DSL.name("outbox_pk"), new TableField[] { Outbox.OUTBOX.ID }, true);
     public static final UniqueKey<OutboxRecord> OUTBOX_TASK_STATUS_TARGET_UQ = Internal.createUniqueKey(Outbox.OUTBOX, DSL.name("outbox_task_status_target_uq"), new TableField[] { Outbox.OUTBOX.TASK_ID, Outbox.OUTBOX.STATUS, Outbox.OUTBOX.TARGET }, true);
     public static final UniqueKey<ScheduledDeliveriesRecord> SCHEDULED_DELIVERIES_PK = Internal.createUniqueKey(ScheduledDeliveries.SCHEDULED_DELIVERIES, DSL.name("scheduled_deliveries_pk"), new TableField[] { ScheduledDeliveries.SCHEDULED_DELIVERIES.ID }, true);

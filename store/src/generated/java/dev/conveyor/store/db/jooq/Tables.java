@@ -6,6 +6,7 @@ package dev.conveyor.store.db.jooq;
 
 import dev.conveyor.store.db.jooq.tables.ExtensionConfigs;
 import dev.conveyor.store.db.jooq.tables.IdempotencyKeys;
+import dev.conveyor.store.db.jooq.tables.LeanDone;
 import dev.conveyor.store.db.jooq.tables.Outbox;
 import dev.conveyor.store.db.jooq.tables.ScheduledDeliveries;
 import dev.conveyor.store.db.jooq.tables.Schedules;
@@ -33,6 +34,13 @@ public class Tables {
      * first task id and enqueues nothing.
      */
     public static final IdempotencyKeys IDEMPOTENCY_KEYS = IdempotencyKeys.IDEMPOTENCY_KEYS;
+
+    /**
+     * Tasks of lean topics (worker.status: lean) that ended done on their first
+     * run and so have no tasks row: kept an hour (or retention.done of the
+     * topic, if shorter) so a redelivered record is not run again.
+     */
+    public static final LeanDone LEAN_DONE = LeanDone.LEAN_DONE;
 
     /**
      * Outbound HTTP deliveries of terminal task statuses (callbacks and

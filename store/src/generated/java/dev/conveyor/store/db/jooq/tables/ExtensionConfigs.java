@@ -70,9 +70,10 @@ public class ExtensionConfigs extends TableImpl<ExtensionConfigsRecord> {
 
     /**
      * The column <code>extension_configs.version</code>. Increases on every
-     * change, so workers can tell a stale cached copy.
+     * change of config (a trigger raises it when an UPDATE does not), so
+     * workers can tell a stale cached copy.
      */
-    public final TableField<ExtensionConfigsRecord, Integer> VERSION = createField(DSL.name("version"), SQLDataType.INTEGER.nullable(false).defaultValue(DSL.field(DSL.raw("1"), SQLDataType.INTEGER)), this, "Increases on every change, so workers can tell a stale cached copy.");
+    public final TableField<ExtensionConfigsRecord, Integer> VERSION = createField(DSL.name("version"), SQLDataType.INTEGER.nullable(false).defaultValue(DSL.field(DSL.raw("1"), SQLDataType.INTEGER)), this, "Increases on every change of config (a trigger raises it when an UPDATE does not), so workers can tell a stale cached copy.");
 
     /**
      * The column <code>extension_configs.created_at</code>. When the row was

@@ -57,7 +57,8 @@ public class ExtensionConfigsRecord extends UpdatableRecordImpl<ExtensionConfigs
 
     /**
      * Setter for <code>extension_configs.version</code>. Increases on every
-     * change, so workers can tell a stale cached copy.
+     * change of config (a trigger raises it when an UPDATE does not), so
+     * workers can tell a stale cached copy.
      */
     public ExtensionConfigsRecord setVersion(Integer value) {
         set(2, value);
@@ -66,7 +67,8 @@ public class ExtensionConfigsRecord extends UpdatableRecordImpl<ExtensionConfigs
 
     /**
      * Getter for <code>extension_configs.version</code>. Increases on every
-     * change, so workers can tell a stale cached copy.
+     * change of config (a trigger raises it when an UPDATE does not), so
+     * workers can tell a stale cached copy.
      */
     public Integer getVersion() {
         return (Integer) get(2);

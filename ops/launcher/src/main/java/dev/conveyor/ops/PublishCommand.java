@@ -4,6 +4,7 @@ import dev.conveyor.ops.config.ConveyorConfig;
 import dev.conveyor.producer.PublishException;
 import dev.conveyor.producer.PublishOptions;
 import dev.conveyor.producer.Publisher;
+import dev.conveyor.schema.kafka.KafkaClients;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -14,6 +15,8 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -57,8 +60,51 @@ final class PublishCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ConveyorConfig c = config.load();
+        Integer refused = checkTopic(c, spec.commandLine().getErr());
+        if (refused != null) {
+            return refused;
+        }
         try (Publisher publisher = Publisher.connect(c.bootstrap(), c.topicPrefix(), c.kafkaClient())) {
             return publish(publisher, spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
+    }
+
+    /**
+     * Refuses a topic that does not exist in Kafka (nothing is published: exit 3), and warns when no
+     * worker of {@code worker.group} consumes it (the task is enqueued but waits). Null: go ahead.
+     */
+    private Integer checkTopic(ConveyorConfig c, PrintWriter err) throws Exception {
+        try (Admin admin = Admin.create(KafkaClients.admin(c.bootstrap(), "conveyor-publish", c.kafkaClient(),
+                Duration.ofSeconds(10)))) {
+            java.util.Set<String> topics = admin.listTopics().names().get(15, TimeUnit.SECONDS);
+            if (!topics.contains(topic)) {
+                List<String> known = topics.stream().filter(t -> !t.startsWith("_") && !t.startsWith(c.topicPrefix()))
+                        .sorted().toList();
+                err.println("conveyor: topic '" + topic + "' does not exist in Kafka at " + c.bootstrap()
+                        + "; nothing was published. Task topics there: " + (known.isEmpty() ? "none" : String.join(", ", known))
+                        + ". Conveyor creates the topics of `topics:` and of the loaded extensions when it starts.");
+                err.flush();
+                return 3;
+            }
+            boolean served;
+            try {
+                var group = admin.describeConsumerGroups(List.of(c.workerGroup())).describedGroups()
+                        .get(c.workerGroup()).get(15, TimeUnit.SECONDS);
+                served = group.members().stream().anyMatch(m -> m.assignment().topicPartitions().stream()
+                        .anyMatch(tp -> tp.topic().equals(topic)));
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException)) {
+                    throw e;
+                }
+                served = false; // the group never existed: no worker has ever run
+            }
+            if (!served) {
+                err.println("conveyor: warning: no worker of group '" + c.workerGroup() + "' consumes '" + topic
+                        + "' right now; the task waits in Kafka until one does (an extension for the topic, or "
+                        + "`topics:` in conveyor.yaml)");
+                err.flush();
+            }
+            return null;
         }
     }
 

@@ -110,18 +110,19 @@
     return n < 10 ? '0' + n : String(n);
   }
 
-  /** Like {@link time}, shorter for tables: the time of day for today, else date and minutes. */
+  /** For tables: date and time to the second in the browser's zone (named in the column header by {@link zoneLabel}). */
   function shortTime(iso) {
-    var el = time(iso);
-    var d = new Date(iso);
-    if (iso && !isNaN(d.getTime())) {
-      var today = new Date();
-      el.textContent = d.toDateString() === today.toDateString()
-        ? pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds())
-        : d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + ':' +
-          pad(d.getMinutes());
+    return time(iso);
+  }
+
+  /** " (Europe/Berlin)": the browser's time zone, in which the tables show times. */
+  function zoneLabel() {
+    try {
+      var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      return zone ? ' (' + zone + ')' : '';
+    } catch (e) {
+      return '';
     }
-    return el;
   }
 
   /** An RFC 3339 instant shown in the browser's time zone, the exact UTC value on hover. */
@@ -632,8 +633,8 @@
       out.push(h('div', { 'class': 'scroll' }, h('table', { 'class': 'grid tasks', id: 'task-table', 'data-testid': 'task-table' },
         h('thead', null, h('tr', null,
           h('th', null, 'Id'), h('th', null, 'Topic'), h('th', null, 'Kind'), h('th', null, 'Type'),
-          h('th', null, 'Status'), h('th', { 'class': 'num' }, 'Attempt'), h('th', null, 'Created'),
-          h('th', null, 'Updated'), h('th', null, 'Output'))),
+          h('th', null, 'Status'), h('th', { 'class': 'num' }, 'Attempt'), h('th', null, 'Created' + zoneLabel()),
+          h('th', null, 'Updated' + zoneLabel()), h('th', null, 'Output'))),
         h('tbody', null, tasks.map(taskRow)))));
     }
     var nav = h('div', { 'class': 'pager' });
@@ -651,11 +652,13 @@
 
   function taskRow(t) {
     return h('tr', { 'data-testid': 'task-row', 'data-task-id': t.id },
-      h('td', null, h('a', { href: taskHash(t.id), title: t.id, 'class': 'mono', 'data-testid': 'task-link' },
-        String(t.id).substring(0, 8))),
+      // The first 8 digits of a UUIDv7 are its time, alike for neighbouring rows: show 18 characters,
+      // a prefix that `conveyor tasks show` takes as it is.
+      h('td', null, h('a', { href: taskHash(t.id), title: t.id, 'class': 'mono nowrap', 'data-testid': 'task-link' },
+        String(t.id).substring(0, 18))),
       h('td', null, t.topic),
       h('td', null, dash(t.kind)),
-      h('td', { title: t.type || '' }, h('span', { 'class': 'clip' }, dash(t.type))),
+      h('td', { title: t.type || '' }, dash(t.type)),
       h('td', null, badge(t.status)),
       h('td', { 'class': 'num', 'data-testid': 'task-attempt' }, t.attempt),
       h('td', { 'class': 'nowrap' }, shortTime(t.createdAt)),

@@ -256,6 +256,9 @@ class DashboardBrowserIT {
         assertThat(driver.getCurrentUrl()).contains("status=failed").contains("topic=" + payments);
         assertThat(listed.findElement(By.cssSelector("[data-testid=status-badge]")).getText()).isEqualTo("failed");
         assertThat(listed.getText()).contains(payments, "gateway timeout");
+        assertThat(listed.findElement(By.cssSelector("[data-testid=task-link]")).getText())
+                .as("more than the time part of the UUIDv7").isEqualTo(id.toString().substring(0, 18));
+        assertThat(listed.getText()).as("times with their date").containsPattern("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}");
         assertThat(driver.findElements(By.cssSelector("[data-testid=task-row]"))).hasSize(1);
         screenshot("dashboard-list.png");
 

@@ -201,6 +201,17 @@ public final class Node implements AutoCloseable {
         }
     }
 
+    /** background, interactive or scheduled for each topic of the loaded extensions. */
+    private static java.util.Map<String, String> topicKinds(Extensions extensions) {
+        java.util.Map<String, String> kinds = new java.util.HashMap<>();
+        for (dev.conveyor.worker.spi.Extension e : extensions.all()) {
+            String kind = e instanceof dev.conveyor.worker.spi.InteractiveExtension ? "interactive"
+                    : e instanceof dev.conveyor.worker.spi.ScheduledExtension ? "scheduled" : "background";
+            e.topics().forEach(t -> kinds.put(t, kind));
+        }
+        return kinds;
+    }
+
     public IngressServer ingress(ConveyorConfig config, Set<String> extraTopics) {
         return ingress(config, extraTopics, java.util.Map.of());
     }
@@ -211,6 +222,9 @@ public final class Node implements AutoCloseable {
             ensureTopics(config, Set.of(), Optional.empty());
         }
         IngressConfig settings = config.ingress(extraTopics, extraWebhooks);
+        if (extensions != null) {
+            settings = settings.withTopicKinds(topicKinds(extensions));
+        }
         Producer<byte[], byte[]> requests = own(IngressProducer.create(settings));
         ingress = own(IngressServer.start(new IngressParts(settings, requests, database, store, clock, meters,
                 metrics::scrape)));

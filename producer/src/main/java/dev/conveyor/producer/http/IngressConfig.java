@@ -32,11 +32,15 @@ import java.util.Set;
  *     ({@code retention.idempotency-keys}, default 24 h; the scheduler's pruner deletes older keys)
  * @param statusModes which topics are lean ({@code worker.status}, {@code worker.topics.<t>.status}): their
  *     tasks without a callback or idempotency key get no row at acceptance, and a {@code statusUrl} that says so
+ * @param topicKinds the kind of extension serving each topic ({@code background}, {@code interactive},
+ *     {@code scheduled}) when this process knows it (it loaded the extensions: {@code conveyor dev}); an
+ *     interactive request to a topic known not to be interactive is refused at once
  */
 public record IngressConfig(String host, int port, long maxBody, Set<String> tokens, Set<String> topics,
         String bootstrap, Map<String, Object> kafkaClient, String topicPrefix, String node, Duration interactiveTimeout,
         Map<String, Duration> interactiveTimeouts, int maxPendingInteractive, int maxInFlight,
-        Map<String, WebhookSource> webhooks, String workerGroup, Duration idempotencyWindow, StatusModes statusModes) {
+        Map<String, WebhookSource> webhooks, String workerGroup, Duration idempotencyWindow, StatusModes statusModes,
+        Map<String, String> topicKinds) {
 
     /** The worker module's default group ({@code WorkerConfig.DEFAULT_GROUP}; this module does not depend on it). */
     public static final String DEFAULT_WORKER_GROUP = "conveyor-workers";
@@ -82,6 +86,7 @@ public record IngressConfig(String host, int port, long maxBody, Set<String> tok
             throw new IllegalArgumentException("retention.idempotency-keys must be at least 1s, was " + idempotencyWindow);
         }
         statusModes = Objects.requireNonNullElse(statusModes, StatusModes.FULL);
+        topicKinds = Map.copyOf(Objects.requireNonNullElse(topicKinds, Map.of()));
     }
 
     public static Builder builder(String bootstrap) {
@@ -101,6 +106,13 @@ public record IngressConfig(String host, int port, long maxBody, Set<String> tok
     /** The topic future-dated events go to. */
     public String delayedTopic() {
         return internalTopics().delayed();
+    }
+
+    /** These settings with the kinds of the topics' extensions, as a process that loaded them knows them. */
+    public IngressConfig withTopicKinds(Map<String, String> kinds) {
+        return new IngressConfig(host, port, maxBody, tokens, topics, bootstrap, kafkaClient, topicPrefix, node,
+                interactiveTimeout, interactiveTimeouts, maxPendingInteractive, maxInFlight, webhooks, workerGroup,
+                idempotencyWindow, statusModes, kinds);
     }
 
     /** The interactive timeout of {@code topic}. */
@@ -127,6 +139,7 @@ public record IngressConfig(String host, int port, long maxBody, Set<String> tok
         private String workerGroup = DEFAULT_WORKER_GROUP;
         private Duration idempotencyWindow = IdempotencyKeys.DEFAULT_WINDOW;
         private StatusModes statusModes = StatusModes.FULL;
+        private Map<String, String> topicKinds = Map.of();
 
         private Builder(String bootstrap) {
             this.bootstrap = bootstrap;
@@ -148,11 +161,12 @@ public record IngressConfig(String host, int port, long maxBody, Set<String> tok
         public Builder workerGroup(String v) { workerGroup = v; return this; }
         public Builder idempotencyWindow(Duration v) { idempotencyWindow = v; return this; }
         public Builder statusModes(StatusModes v) { statusModes = v; return this; }
+        public Builder topicKinds(Map<String, String> v) { topicKinds = v; return this; }
 
         public IngressConfig build() {
             return new IngressConfig(host, port, maxBody, tokens, topics, bootstrap, kafkaClient, topicPrefix, node,
                     interactiveTimeout, interactiveTimeouts, maxPendingInteractive, maxInFlight, webhooks, workerGroup,
-                    idempotencyWindow, statusModes);
+                    idempotencyWindow, statusModes, topicKinds);
         }
     }
 }

@@ -41,6 +41,12 @@ final class InteractiveService implements HttpService {
     private void post(ServerRequest req, ServerResponse res) {
         intake.limits().guarded(() -> {
             String topic = intake.knownTopic(req);
+            String kind = intake.config().topicKinds().get(topic);
+            if (kind != null && !kind.equals("interactive")) {
+                // Nothing would answer: the caller would wait out the timeout for a 504.
+                throw new HttpError(409, "not an interactive topic", "topic '" + topic + "' is served by a " + kind
+                        + " extension, which gives no HTTP answer; POST /v1/events/" + topic + " enqueues it instead");
+            }
             EventHeaders h = EventHeaders.parse(req.headers(), intake.clock());
             if (h.deliverAt() != null) {
                 throw HttpError.badHeader(h.scheduleHeader(), "interactive requests cannot be scheduled");

@@ -69,6 +69,21 @@ class IngressLimitsIT {
     }
 
     @Test
+    void anInteractiveRequestToATopicKnownToBeBackgroundIsRefusedAtOnce() throws Exception {
+        String topic = kafka.createTopic("kinds", 1);
+        try (IngressServer s = start(IngressConfig.builder(kafka.bootstrap()).topics(Set.of(topic))
+                .topicKinds(Map.of(topic, "background")))) {
+            long t0 = System.nanoTime();
+            HttpResponse<String> r = post(s, "/v1/interactive/" + topic);
+            assertThat(r.statusCode()).isEqualTo(409);
+            assertThat(r.body()).contains("not an interactive topic", "background extension", "/v1/events/" + topic);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("not after the interactive timeout")
+                    .isLessThan(Duration.ofSeconds(10));
+            assertThat(post(s, "/v1/events/" + topic).statusCode()).isEqualTo(202);
+        }
+    }
+
+    @Test
     void bearerTokensGuardTheApi() throws Exception {
         String topic = kafka.createTopic("auth", 1);
         try (IngressServer s = start(IngressConfig.builder(kafka.bootstrap()).topics(Set.of(topic))

@@ -72,6 +72,10 @@ public record NextStatus(TaskStatus status, Duration countdown, String output, S
                     finished(r.success() ? TaskStatus.DONE : TaskStatus.FAILED, r.output());
             case Outcome.Scheduled(ScheduledResult.Done d) -> finished(TaskStatus.DONE, null);
             case Outcome.Scheduled(ScheduledResult.Fail f) -> finished(TaskStatus.FAILED, f.output());
+            // The same payload can never be read on a later attempt: fail at once instead of retrying.
+            case Outcome.Threw t when t.exceptionType().equals(PayloadFormatException.class.getName()) -> new NextStatus(
+                    TaskStatus.FAILED, null, t.message(), t.message() + " (permanent: the payload cannot be read, "
+                    + "so it is not retried)", false);
             case Outcome.Threw t -> failedExecution(t.message(), attempt, reschedules, policy, random);
             case Outcome.TimedOut t -> failedExecution("timed out after " + t.timeout(), attempt, reschedules, policy,
                     random);

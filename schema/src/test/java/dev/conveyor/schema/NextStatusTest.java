@@ -145,4 +145,16 @@ class NextStatusTest {
         assertThatThrownBy(() -> new RetryPolicy(0, Duration.ZERO, Duration.ZERO, Backoff.defaults()))
                 .hasMessageContaining("worker.max-attempts");
     }
+
+    @Test
+    void anUnreadablePayloadFailsAtOnceInsteadOfBeingRetried() {
+        NextStatus next = next(new Outcome.Threw(PayloadFormatException.class.getName(),
+                "payload of type text/plain cannot be read as JSON, a form or XML"), 1, 0);
+        assertThat(next.status()).isEqualTo(TaskStatus.FAILED);
+        assertThat(next.countdown()).isNull();
+        assertThat(next.output()).isEqualTo("payload of type text/plain cannot be read as JSON, a form or XML");
+        assertThat(next.reason()).endsWith("(permanent: the payload cannot be read, so it is not retried)");
+        assertThat(next(new Outcome.Threw(IllegalStateException.class.getName(), "db down"), 1, 0).status())
+                .as("other exceptions are retried").isEqualTo(TaskStatus.RESCHEDULED);
+    }
 }

@@ -68,10 +68,23 @@ final class DevCommand implements Callable<Integer> {
             deleteRecursively(dataDir);
         }
         Files.createDirectories(dataDir);
+        String[] kafkaHostPort = c.bootstrap().split(":");
+        String taken = portTaken(kafkaHostPort[0], Integer.parseInt(kafkaHostPort[1]), "Kafka", "kafka.bootstrap",
+                "CONVEYOR_KAFKA_BOOTSTRAP=" + kafkaHostPort[0] + ":19092");
+        var http = c.ingress(Set.of());
+        if (taken == null) {
+            taken = portTaken(http.host(), http.port(), "HTTP", "http.port", "CONVEYOR_HTTP_PORT=18080");
+        }
+        if (taken != null) {
+            System.err.println(taken);
+            return 2;
+        }
         Node node = new Node();
         Thread hook = new Thread(() -> {
-            log.info("Stopping conveyor dev...");
+            long s0 = System.nanoTime();
+            log.info("Stopping conveyor dev: ingress, scheduler, worker, then PostgreSQL and Kafka...");
             node.close();
+            log.info("Conveyor dev stopped ({} ms)", Duration.ofNanos(System.nanoTime() - s0).toMillis());
         }, "conveyor-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
@@ -85,6 +98,8 @@ final class DevCommand implements Callable<Integer> {
                 EmbeddedPostgres pg = node.own(EmbeddedPostgres.builder()
                         .setDataDirectory(dataDir.resolve("pg"))
                         .setCleanDataDirectory(false)
+                        // Stopped by the node, after the roles that write to it, not by a hook of its own.
+                        .setRegisterShutdownHook(false)
                         .start());
                 db = c.db(pg.getJdbcUrl("postgres", "postgres"), "postgres");
             }
@@ -113,6 +128,26 @@ final class DevCommand implements Callable<Integer> {
             } catch (IllegalStateException ignored) {
                 // Already shutting down: the hook is running.
             }
+        }
+    }
+
+    /**
+     * Null when {@code host:port} can be bound now; else what to tell the user: which port, what for,
+     * and the key or variable that moves it (a broker that cannot bind otherwise fails deep in Kafka
+     * with "Received a fatal error while waiting for all of the SocketServer Acceptors to be started").
+     */
+    static String portTaken(String host, int port, String what, String key, String example) {
+        if (port == 0) {
+            return null;
+        }
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new java.net.InetSocketAddress(host, port));
+            return null;
+        } catch (IOException e) {
+            return "conveyor dev: port " + port + " on " + host + " (" + what + ") is already in use (" + e.getMessage()
+                    + "). Stop what uses it (another conveyor dev?) or choose another port with " + key
+                    + " in conveyor.yaml or the environment, e.g. " + example + " ops/bin/conveyor dev";
         }
     }
 
@@ -145,7 +180,7 @@ final class DevCommand implements Callable<Integer> {
         out.println("       -d '{\"orderId\":\"o-1\",\"items\":[{\"sku\":\"A-1\",\"qty\":2}]}'");
         out.println("  curl -s " + http + "/v1/tasks/<id from the answer above>");
         out.println("  curl -s '" + http + "/v1/tasks?status=done&limit=5'");
-        out.println("  ops/bin/conveyor stats");
+        out.println("  ops/bin/conveyor stats --url " + http);
         out.println("  curl -s -X POST " + http + "/v1/interactive/quotes -H 'Content-Type: application/json' \\");
         out.println("       -d '{\"sku\":\"B-2\",\"qty\":2}'");
         out.println("  curl -s -X POST " + http + "/v1/events/orders -H 'Content-Type: application/json' \\");

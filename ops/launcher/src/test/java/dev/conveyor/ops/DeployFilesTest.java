@@ -35,11 +35,11 @@ class DeployFilesTest {
         String json = Files.readString(ROOT.resolve("ops/deploy/grafana/conveyor-dashboard.json"));
         JsonNode dashboard = new ObjectMapper().readTree(json);
         assertThat(dashboard.path("panels").size()).isGreaterThan(10);
-        String readme = Files.readString(ROOT.resolve("README.md"));
+        String readme = Files.readString(ROOT.resolve("docs/operations.md"));
         Set<String> used = metricsIn(json);
         assertThat(used).isNotEmpty();
         for (String metric : used) {
-            assertThat(readme).as("README documents " + metric).contains("`" + metric);
+            assertThat(readme).as("docs/operations.md documents " + metric).contains("`" + metric);
         }
     }
 
@@ -65,7 +65,7 @@ class DeployFilesTest {
         assertThat(hpa.path("spec").path("scaleTargetRef").path("name").asText()).isEqualTo("conveyor-worker");
         assertThat(hpa.path("spec").path("metrics").get(0).path("external").path("metric").path("name").asText())
                 .isEqualTo("conveyor_worker_lag");
-        String readme = Files.readString(ROOT.resolve("README.md"));
+        String readme = Files.readString(ROOT.resolve("docs/operations.md"));
         assertThat(readme).contains("`conveyor_worker_lag`");
     }
 

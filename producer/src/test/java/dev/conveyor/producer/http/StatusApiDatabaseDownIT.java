@@ -36,7 +36,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
- * What a client polling {@code statusUrl} sees while PostgreSQL cannot be reached (README, "Task
+ * What a client polling {@code statusUrl} sees while PostgreSQL cannot be reached (docs/getting-started.md, "Task
  * lifecycle"): a 503 {@code unavailable} JSON error with {@code Retry-After}, not a 500, and the
  * task again once the database is back. The ingress reaches PostgreSQL through a TCP forwarder
  * that the test closes and opens again.

@@ -11,7 +11,7 @@ import java.util.Set;
 /**
  * An interactive extension: answers {@code POST /v1/interactive/{{artifact}}-quotes} with an HTTP
  * status, headers and body, for example
- * {@code curl -XPOST localhost:8080/v1/interactive/{{artifact}}-quotes -d '{"qty":3}'}.
+ * {@code curl -XPOST localhost:8080/v1/interactive/{{artifact}}-quotes -H 'Content-Type: application/json' -d '{"qty":3}'}.
  */
 public final class Quote implements InteractiveExtension {
 

@@ -10,7 +10,7 @@ import java.util.Set;
 
 /**
  * A background extension: runs every task published to {@code {{topic}}}, for example
- * {@code curl -XPOST localhost:8080/v1/events/{{topic}} -d '{"email":"ada@example.com"}'}.
+ * {@code curl -XPOST localhost:8080/v1/events/{{topic}} -H 'Content-Type: application/json' -d '{"email":"ada@example.com"}'}.
  */
 public final class Welcome implements BackgroundExtension {
 

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every key of {@code ops/conveyor.yaml} and of the README's configuration table is read and
+ * Every key of {@code ops/conveyor.yaml} and of the configuration table (docs/configuration.md) is read and
  * reaches its component: set to a value other than its default (from the file, and from its
  * {@code CONVEYOR_*} variable), it changes the typed settings a role is started with. A key that
  * is only documented has no probe, or its probe sees no change: the test fails naming it.
@@ -41,7 +41,7 @@ class ConfigKeysDocumentedTest {
 
     /** The README table's rows: key → environment column. */
     private static Map<String, String> readmeTable() throws IOException {
-        String readme = Files.readString(ROOT.resolve("README.md"));
+        String readme = Files.readString(ROOT.resolve("docs/configuration.md"));
         String section = readme.substring(readme.indexOf("\n## Configuration\n"));
         int next = section.indexOf("\n## ", 5);
         section = next < 0 ? section : section.substring(0, next);
@@ -109,9 +109,9 @@ class ConfigKeysDocumentedTest {
         Set<String> known = ConfigKeys.ALL.stream().map(ConfigKeys.Key::path).collect(Collectors.toSet());
         Set<String> documented = new TreeSet<>(readmeTable().keySet());
         Set<String> sample = sampleKeys();
-        assertThat(documented).as("README configuration table keys that no reader knows").isSubsetOf(known);
+        assertThat(documented).as("docs/configuration.md keys that no reader knows").isSubsetOf(known);
         assertThat(sample).as("ops/conveyor.yaml keys that no reader knows").isSubsetOf(known);
-        assertThat(known).as("known keys missing from the README configuration table").isSubsetOf(documented);
+        assertThat(known).as("known keys missing from docs/configuration.md").isSubsetOf(documented);
         assertThat(ConfigProbes.PROBES.keySet()).as("every known key has a probe").containsExactlyInAnyOrderElementsOf(known);
     }
 
@@ -140,7 +140,7 @@ class ConfigKeysDocumentedTest {
                 assertThat(column).as(key.path() + " has no variable").isEqualTo("—");
                 continue;
             }
-            assertThat(column).as(key.path() + "'s variable in the README").isEqualTo(key.envVar());
+            assertThat(column).as(key.path() + "'s variable in docs/configuration.md").isEqualTo(key.envVar());
             Probe probe = ConfigProbes.PROBES.get(key.path());
             String value = probe.value() instanceof List<?> list
                     ? list.stream().map(String::valueOf).collect(Collectors.joining(","))

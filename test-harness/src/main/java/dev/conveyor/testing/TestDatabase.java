@@ -99,6 +99,33 @@ public final class TestDatabase implements AutoCloseable {
         return new TestDatabase(server, schema + "_" + suffix);
     }
 
+    /**
+     * Flyway set up for another schema of this server, to migrate it step by step ({@code .target("9")}):
+     * how a test builds the database an upgrade starts from. The caller drops that schema.
+     */
+    public org.flywaydb.core.api.configuration.FluentConfiguration flyway(String otherSchema) {
+        return org.flywaydb.core.Flyway.configure()
+                .configuration(Migrations.flyway(dataSource, otherSchema).getConfiguration())
+                .dataSource(jdbcUrl(), user(), password());
+    }
+
+    /** A connection of its own (not from the pool) whose search path is {@code otherSchema}, created if missing. */
+    public java.sql.Connection connect(String otherSchema) throws java.sql.SQLException {
+        java.util.Properties props = new java.util.Properties();
+        if (user() != null) {
+            props.setProperty("user", user());
+        }
+        if (password() != null) {
+            props.setProperty("password", password());
+        }
+        java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl(), props);
+        try (java.sql.Statement s = c.createStatement()) {
+            s.execute("create schema if not exists \"" + otherSchema + "\"");
+            s.execute("set search_path to \"" + otherSchema + "\"");
+        }
+        return c;
+    }
+
     @Override
     public void close() {
         dataSource.close();

@@ -9,7 +9,6 @@ import static org.jooq.impl.DSL.countDistinct;
 import static org.jooq.impl.DSL.sum;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.conveyor.migrations.Migrations;
 import dev.conveyor.schema.NextStatus;
 import dev.conveyor.schema.Outcome;
 import dev.conveyor.schema.RetryPolicy;
@@ -29,7 +28,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Clock;
@@ -40,7 +38,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -50,8 +47,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -223,7 +218,7 @@ class StatsApiIT {
     void concurrentWritersUseDifferentSlotsAndNeverWait() throws Exception {
         String topic = TestKafka.uniqueName("conc");
         String insert = "insert into tasks (id, topic, type) values (?, ?, 't')";
-        try (Connection c1 = connect(db.schema()); Connection c2 = connect(db.schema())) {
+        try (Connection c1 = db.connect(db.schema()); Connection c2 = db.connect(db.schema())) {
             c1.setAutoCommit(false);
             c2.setAutoCommit(false);
             try (PreparedStatement p1 = c1.prepareStatement(insert); PreparedStatement p2 = c2.prepareStatement(insert);
@@ -282,8 +277,8 @@ class StatsApiIT {
         String schema = db.schema() + "_v4";
         Instant now = Instant.now();
         try {
-            flyway(schema).target("4").load().migrate();
-            try (Connection c = connect(schema)) {
+            db.flyway(schema).target("4").load().migrate();
+            try (Connection c = db.connect(schema)) {
                 DSLContext d = DSL.using(c, SQLDialect.POSTGRES, Database.settings());
                 d.insertInto(TASKS, TASKS.ID, TASKS.TOPIC, TASKS.TYPE, TASKS.STATUS, TASKS.UPDATED_AT, TASKS.FINISHED_AT)
                         .values(UUID.randomUUID(), "a", "t", TaskStatus.QUEUED, now, null)
@@ -294,11 +289,11 @@ class StatsApiIT {
                         .execute();
                 assertThat(d.fetchValue("select to_regclass('task_counts')")).isNull();
             }
-            assertThat(flyway(schema).target("5").load().migrate().migrationsExecuted).isEqualTo(1);
+            assertThat(db.flyway(schema).target("5").load().migrate().migrationsExecuted).isEqualTo(1);
 
             // Checked from a session whose search path is another schema: the triggers still count
             // in the schema they belong to.
-            try (Connection c = connect(db.schema())) {
+            try (Connection c = db.connect(db.schema())) {
                 DSLContext d = DSL.using(c, SQLDialect.POSTGRES);
                 Map<String, Long> counts = new HashMap<>();
                 d.fetch("select topic || '/' || status as k, sum(n) as n from \"" + schema
@@ -316,7 +311,7 @@ class StatsApiIT {
                         + "\".task_counts where topic = 'a' and status = 'queued'").get(0, Long.class)).isEqualTo(3);
             }
         } finally {
-            try (Connection c = connect(db.schema()); Statement s = c.createStatement()) {
+            try (Connection c = db.connect(db.schema()); Statement s = c.createStatement()) {
                 s.execute("drop schema if exists \"" + schema + "\" cascade");
             }
         }
@@ -657,26 +652,5 @@ class StatsApiIT {
                 .groupBy(TASK_FINISHED_MINUTES.MINUTE, TASK_FINISHED_MINUTES.STATUS)
                 .forEach(r -> actual.put(r.value1() + "/" + r.value2().wireName(), r.value3().longValue()));
         assertThat(actual).isEqualTo(expected).isNotEmpty();
-    }
-
-    private FluentConfiguration flyway(String schema) {
-        return Flyway.configure().configuration(Migrations.flyway(db.dataSource(), schema).getConfiguration())
-                .dataSource(db.jdbcUrl(), db.user(), db.password());
-    }
-
-    /** A connection of its own (not from the pool) whose search path is {@code schema}. */
-    private Connection connect(String schema) throws Exception {
-        Properties props = new Properties();
-        if (db.user() != null) {
-            props.setProperty("user", db.user());
-        }
-        if (db.password() != null) {
-            props.setProperty("password", db.password());
-        }
-        Connection c = DriverManager.getConnection(db.jdbcUrl(), props);
-        try (Statement s = c.createStatement()) {
-            s.execute("set search_path to \"" + schema + "\"");
-        }
-        return c;
     }
 }

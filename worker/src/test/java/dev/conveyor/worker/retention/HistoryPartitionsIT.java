@@ -2,22 +2,17 @@ package dev.conveyor.worker.retention;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.conveyor.migrations.Migrations;
 import dev.conveyor.schema.TaskStatus;
 import dev.conveyor.store.db.Database;
 import dev.conveyor.testing.ConveyorIntegrationTest;
 import dev.conveyor.testing.TestDatabase;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Properties;
 import java.util.UUID;
-import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -135,8 +130,8 @@ class HistoryPartitionsIT {
     void migrationKeepsTheHistoryAlreadyThereAsAPartitionThatIsDroppedLikeTheOthers() throws Exception {
         String schema = db.schema() + "_v9";
         Instant now = Instant.now();
-        try (Connection c = connect(schema)) {
-            flyway(schema).target("9").load().migrate();
+        try (Connection c = db.connect(schema)) {
+            db.flyway(schema).target("9").load().migrate();
             DSLContext old = DSL.using(c, SQLDialect.POSTGRES, Database.settings());
             UUID kept = task(old, TaskStatus.FAILED, now.minus(Duration.ofDays(19)));
             UUID pruned = task(old, TaskStatus.DONE, now.minus(Duration.ofDays(20)));
@@ -144,7 +139,7 @@ class HistoryPartitionsIT {
                 task(old, TaskStatus.DONE, now.minus(Duration.ofHours(i)));
             }
 
-            assertThat(flyway(schema).load().migrate().migrationsExecuted).isGreaterThanOrEqualTo(1);
+            assertThat(db.flyway(schema).load().migrate().migrationsExecuted).isGreaterThanOrEqualTo(1);
 
             assertThat(old.fetchValue("select relkind::text from pg_class where oid = 'task_transitions'::regclass"))
                     .isEqualTo("p");
@@ -168,26 +163,5 @@ class HistoryPartitionsIT {
         } finally {
             dsl.execute("drop schema if exists \"" + schema + "\" cascade");
         }
-    }
-
-    private org.flywaydb.core.api.configuration.FluentConfiguration flyway(String schema) {
-        return Flyway.configure().configuration(Migrations.flyway(db.dataSource(), schema).getConfiguration())
-                .dataSource(db.jdbcUrl(), db.user(), db.password());
-    }
-
-    private Connection connect(String schema) throws Exception {
-        Properties props = new Properties();
-        if (db.user() != null) {
-            props.setProperty("user", db.user());
-        }
-        if (db.password() != null) {
-            props.setProperty("password", db.password());
-        }
-        Connection c = DriverManager.getConnection(db.jdbcUrl(), props);
-        try (Statement s = c.createStatement()) {
-            s.execute("create schema if not exists \"" + schema + "\"");
-            s.execute("set search_path to \"" + schema + "\"");
-        }
-        return c;
     }
 }

@@ -66,7 +66,41 @@ public final class Pruner implements AutoCloseable {
         return new PrunePass(dsl, config).run(clock.instant(), dry);
     }
 
+    /** What the passes since the last log line deleted. */
+    private static final class Summary {
+        final java.time.Instant since;
+        final java.util.Map<String, java.util.Map<dev.conveyor.schema.TaskStatus, Long>> byTopic = new java.util.TreeMap<>();
+        long tasks;
+        long outbox;
+        long keys;
+        long lean;
+        int passes;
+
+        Summary(java.time.Instant since) {
+            this.since = since;
+        }
+
+        void add(PruneReport r) {
+            passes++;
+            tasks += r.tasksTotal();
+            outbox += r.outboxRows();
+            keys += r.idempotencyKeys();
+            lean += r.leanDone();
+            r.tasks().forEach((topic, counts) -> counts.forEach((status, n) -> byTopic
+                    .computeIfAbsent(topic, t -> new java.util.EnumMap<>(dev.conveyor.schema.TaskStatus.class))
+                    .merge(status, n, Long::sum)));
+        }
+
+        boolean isEmpty() {
+            return tasks == 0 && outbox == 0 && keys == 0 && lean == 0;
+        }
+    }
+
+    private Summary logged;
+
     private void loop() {
+        // The first pass that deletes something is logged at once (an upgraded installation sees it start).
+        logged = new Summary(clock.instant().minus(INTERVAL));
         while (!closed) {
             Duration pause = INTERVAL;
             try {
@@ -80,9 +114,13 @@ public final class Pruner implements AutoCloseable {
                 outbox.increment(r.outboxRows());
                 keys.increment(r.idempotencyKeys());
                 lean.increment(r.leanDone());
-                if (r.tasksTotal() > 0 || r.outboxRows() > 0 || r.idempotencyKeys() > 0 || r.leanDone() > 0) {
+                logged.add(r);
+                if (!logged.isEmpty() && !clock.instant().isBefore(logged.since.plus(INTERVAL))) {
+                    // A busy pruner passes every second or so: one line per interval, summed.
                     log.info("Pruned {} finished task(s) {}, {} outbox row(s), {} idempotency key(s) and {} lean "
-                            + "success row(s)", r.tasksTotal(), r.tasks(), r.outboxRows(), r.idempotencyKeys(), r.leanDone());
+                            + "success row(s) in {} pass(es)", logged.tasks, logged.byTopic, logged.outbox, logged.keys,
+                            logged.lean, logged.passes);
+                    logged = new Summary(clock.instant());
                 }
                 PruneReport.History h = r.history();
                 if (h.problem() != null) {

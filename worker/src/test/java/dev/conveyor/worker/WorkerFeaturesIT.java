@@ -99,6 +99,8 @@ class WorkerFeaturesIT {
             }
         };
         fx.start(fx.config().build(), quote);
+        assertThat(fx.db.dsl().fetchValue("select kind from topic_kinds where topic = ?", topic))
+                .as("written at start, for ingress nodes in other processes").isEqualTo("interactive");
         Task ok = fx.publish(fx.task(topic, "{\"sku\":\"A\"}").toBuilder().kind(TaskKind.INTERACTIVE)
                 .replyTo(replies).deadline(Instant.now().plusSeconds(30)).build());
         Task bad = fx.publish(fx.task(topic, "{}").toBuilder().kind(TaskKind.INTERACTIVE).replyTo(replies).build());

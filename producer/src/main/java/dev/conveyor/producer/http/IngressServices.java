@@ -54,7 +54,8 @@ record IngressServices(IngressMetrics metrics, BearerAuth auth, EventsService ev
             throw e;
         }
         return new IngressServices(metrics, new BearerAuth(config.tokens()), new EventsService(intake),
-                new InteractiveService(intake, replies), new WebhooksService(intake),
+                new InteractiveService(intake, replies,
+                        new TopicKinds(parts.database().dsl(), config.topicKinds())), new WebhooksService(intake),
                 new StatusService(parts.database().dsl(), tasks, stats, config.statusModes()),
                 new HealthService(parts.database().dsl(), parts.producer(), config.repliesTopic(), parts.prometheus()),
                 replies, accepted);

@@ -26,10 +26,12 @@ final class InteractiveService implements HttpService {
 
     private final EventIntake intake;
     private final ReplyListener replies;
+    private final TopicKinds kinds;
 
-    InteractiveService(EventIntake intake, ReplyListener replies) {
+    InteractiveService(EventIntake intake, ReplyListener replies, TopicKinds kinds) {
         this.intake = intake;
         this.replies = replies;
+        this.kinds = kinds;
     }
 
     @Override
@@ -41,7 +43,7 @@ final class InteractiveService implements HttpService {
     private void post(ServerRequest req, ServerResponse res) {
         intake.limits().guarded(() -> {
             String topic = intake.knownTopic(req);
-            String kind = intake.config().topicKinds().get(topic);
+            String kind = kinds.of(topic);
             if (kind != null && !kind.equals("interactive")) {
                 // Nothing would answer: the caller would wait out the timeout for a 504.
                 throw new HttpError(409, "not an interactive topic", "topic '" + topic + "' is served by a " + kind

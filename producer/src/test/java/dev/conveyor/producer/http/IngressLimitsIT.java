@@ -84,6 +84,17 @@ class IngressLimitsIT {
     }
 
     @Test
+    void aStandaloneIngressLearnsTheKindsFromWhatTheWorkersWrote() throws Exception {
+        String topic = kafka.createTopic("kinds-db", 1);
+        database.dsl().execute("insert into topic_kinds (topic, kind, extension) values (?, 'scheduled', 'Report')", topic);
+        try (IngressServer s = start(IngressConfig.builder(kafka.bootstrap()).topics(Set.of(topic)))) {
+            HttpResponse<String> r = post(s, "/v1/interactive/" + topic);
+            assertThat(r.statusCode()).isEqualTo(409);
+            assertThat(r.body()).contains("scheduled extension");
+        }
+    }
+
+    @Test
     void bearerTokensGuardTheApi() throws Exception {
         String topic = kafka.createTopic("auth", 1);
         try (IngressServer s = start(IngressConfig.builder(kafka.bootstrap()).topics(Set.of(topic))

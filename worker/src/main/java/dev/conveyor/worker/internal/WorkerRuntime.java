@@ -78,6 +78,7 @@ public final class WorkerRuntime implements AutoCloseable {
 
         ExtensionConfigCache configs = new ExtensionConfigCache(dsl);
         configs.seed(extensions.all());
+        recordTopicKinds(dsl, routes.values());
 
         this.metrics = new WorkerMetrics(meters, inFlight::get);
         this.producer = ownsProducer ? new KafkaProducer<>(producerProperties(config)) : c.producer();
@@ -106,6 +107,18 @@ public final class WorkerRuntime implements AutoCloseable {
 
     public WorkerMetrics metrics() {
         return metrics;
+    }
+
+    /**
+     * Writes which kind of extension serves each topic ({@code topic_kinds}), so that an ingress in
+     * another process refuses an interactive request to a topic that gives no HTTP answer at once.
+     */
+    private static void recordTopicKinds(DSLContext dsl, java.util.Collection<Route> routes) {
+        for (Route r : routes) {
+            dsl.execute("insert into topic_kinds (topic, kind, extension) values (?, ?, ?) on conflict (topic) do update "
+                    + "set kind = excluded.kind, extension = excluded.extension, updated_at = now()", r.topic(),
+                    r.kind().name().toLowerCase(java.util.Locale.ROOT), r.extension().name());
+        }
     }
 
     /** Records between poll and commit right now. */

@@ -14,6 +14,7 @@ import dev.conveyor.store.db.jooq.tables.TaskCounts;
 import dev.conveyor.store.db.jooq.tables.TaskFinishedMinutes;
 import dev.conveyor.store.db.jooq.tables.TaskTransitions;
 import dev.conveyor.store.db.jooq.tables.Tasks;
+import dev.conveyor.store.db.jooq.tables.TopicKinds;
 
 import java.util.Arrays;
 import java.util.List;
@@ -106,6 +107,12 @@ public class DefaultSchema extends SchemaImpl {
     public final Tasks TASKS = Tasks.TASKS;
 
     /**
+     * The kind of extension that serves each task topic, as the last worker
+     * that started with it wrote it.
+     */
+    public final TopicKinds TOPIC_KINDS = TopicKinds.TOPIC_KINDS;
+
+    /**
      * No further instances allowed
      */
     private DefaultSchema() {
@@ -137,7 +144,8 @@ public class DefaultSchema extends SchemaImpl {
             TaskCounts.TASK_COUNTS,
             TaskFinishedMinutes.TASK_FINISHED_MINUTES,
             TaskTransitions.TASK_TRANSITIONS,
-            Tasks.TASKS
+            Tasks.TASKS,
+            TopicKinds.TOPIC_KINDS
         );
     }
 }

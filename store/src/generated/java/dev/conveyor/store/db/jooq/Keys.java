@@ -14,6 +14,7 @@ import dev.conveyor.store.db.jooq.tables.TaskCounts;
 import dev.conveyor.store.db.jooq.tables.TaskFinishedMinutes;
 import dev.conveyor.store.db.jooq.tables.TaskTransitions;
 import dev.conveyor.store.db.jooq.tables.Tasks;
+import dev.conveyor.store.db.jooq.tables.TopicKinds;
 import dev.conveyor.store.db.jooq.tables.records.ExtensionConfigsRecord;
 import dev.conveyor.store.db.jooq.tables.records.IdempotencyKeysRecord;
 import dev.conveyor.store.db.jooq.tables.records.LeanDoneRecord;
@@ -24,6 +25,7 @@ import dev.conveyor.store.db.jooq.tables.records.TaskCountsRecord;
 import dev.conveyor.store.db.jooq.tables.records.TaskFinishedMinutesRecord;
 import dev.conveyor.store.db.jooq.tables.records.TaskTransitionsRecord;
 import dev.conveyor.store.db.jooq.tables.records.TasksRecord;
+import dev.conveyor.store.db.jooq.tables.records.TopicKindsRecord;
 
 import org.jooq.TableField;
 import org.jooq.UniqueKey;
@@ -54,4 +56,5 @@ public class Keys {
     public static final UniqueKey<TaskFinishedMinutesRecord> TASK_FINISHED_MINUTES_PK = Internal.createUniqueKey(TaskFinishedMinutes.TASK_FINISHED_MINUTES, DSL.name("task_finished_minutes_pk"), new TableField[] { TaskFinishedMinutes.TASK_FINISHED_MINUTES.MINUTE, TaskFinishedMinutes.TASK_FINISHED_MINUTES.TOPIC, TaskFinishedMinutes.TASK_FINISHED_MINUTES.STATUS, TaskFinishedMinutes.TASK_FINISHED_MINUTES.SLOT }, true);
     public static final UniqueKey<TaskTransitionsRecord> TASK_TRANSITIONS_PK = Internal.createUniqueKey(TaskTransitions.TASK_TRANSITIONS, DSL.name("task_transitions_pk"), new TableField[] { TaskTransitions.TASK_TRANSITIONS.TASK_ID, TaskTransitions.TASK_TRANSITIONS.SEQ, TaskTransitions.TASK_TRANSITIONS.AT }, true);
     public static final UniqueKey<TasksRecord> TASKS_PK = Internal.createUniqueKey(Tasks.TASKS, DSL.name("tasks_pk"), new TableField[] { Tasks.TASKS.ID }, true);
+    public static final UniqueKey<TopicKindsRecord> TOPIC_KINDS_PK = Internal.createUniqueKey(TopicKinds.TOPIC_KINDS, DSL.name("topic_kinds_pk"), new TableField[] { TopicKinds.TOPIC_KINDS.TOPIC }, true);
 }

@@ -14,6 +14,7 @@ import dev.conveyor.store.db.jooq.tables.TaskCounts;
 import dev.conveyor.store.db.jooq.tables.TaskFinishedMinutes;
 import dev.conveyor.store.db.jooq.tables.TaskTransitions;
 import dev.conveyor.store.db.jooq.tables.Tasks;
+import dev.conveyor.store.db.jooq.tables.TopicKinds;
 
 
 /**
@@ -88,4 +89,10 @@ public class Tables {
      * about it. History is in task_transitions.
      */
     public static final Tasks TASKS = Tasks.TASKS;
+
+    /**
+     * The kind of extension that serves each task topic, as the last worker
+     * that started with it wrote it.
+     */
+    public static final TopicKinds TOPIC_KINDS = TopicKinds.TOPIC_KINDS;
 }

@@ -245,8 +245,20 @@ final class ChangeBatchWriter {
      */
     private static List<Transition> history(StatusChange c, boolean created) {
         List<Transition> transitions = c.transitions();
-        if (!created || transitions.isEmpty() || transitions.get(0).to() == TaskStatus.QUEUED) {
+        if (transitions.isEmpty() || transitions.get(0).to() == TaskStatus.QUEUED) {
             return transitions;
+        }
+        if (!created) {
+            Transition first = transitions.get(0);
+            if (first.from() != null) {
+                return transitions;
+            }
+            // The worker polled before any row existed, and the queued row of the acceptance came
+            // in between (an interactive task is written at acceptance while it already runs):
+            // the change starts from that row, not from nothing.
+            List<Transition> out = new ArrayList<>(transitions);
+            out.set(0, new Transition(TaskStatus.QUEUED, first.to(), first.at(), first.reason()));
+            return out;
         }
         Transition first = transitions.get(0);
         List<Transition> out = new ArrayList<>(transitions.size() + 1);

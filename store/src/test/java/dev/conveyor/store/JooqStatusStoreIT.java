@@ -131,6 +131,21 @@ class JooqStatusStoreIT {
     }
 
     @Test
+    void aQueuedRowWrittenWhileTheWorkerRanIsWhereTheWorkersChangeStarts() {
+        Task t = task(1);
+        // Polled with no row; the acceptance's queued row lands before the outcome is written.
+        store.recordQueued(List.of(StatusChange.accepted(t, "accepted")));
+        StatusChange done = StatusChange.finished(t, "ext", null, false, t0, t0.plusSeconds(1),
+                next(TaskResult.done(), 1), null, null);
+        assertThat(store.apply(List.of(done))).containsExactly(t.id());
+        var froms = db.dsl().select(TASK_TRANSITIONS.FROM_STATUS).from(TASK_TRANSITIONS)
+                .where(TASK_TRANSITIONS.TASK_ID.eq(t.id())).orderBy(TASK_TRANSITIONS.SEQ).fetch(TASK_TRANSITIONS.FROM_STATUS);
+        assertThat(history(t.id())).containsExactly(TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.DONE);
+        assertThat(froms).as("queued → running, not a second start from nothing")
+                .containsExactly(null, TaskStatus.QUEUED, TaskStatus.RUNNING);
+    }
+
+    @Test
     void aTerminalRowNeverMovesAndItsReplayAddsNoHistory() {
         Task t = task(1);
         StatusChange done = StatusChange.finished(t, "ext", null, false, t0, t0.plusSeconds(1),

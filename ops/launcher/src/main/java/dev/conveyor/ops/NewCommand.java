@@ -84,16 +84,20 @@ final class NewCommand {
             values.put("artifact", name);
             values.put("package", pkg);
             values.put("topic", t);
-            values.put("conveyorDir", Path.of("").toAbsolutePath().toString());
+            // The Conveyor checkout (ops/bin/conveyor exports it), else where the command runs.
+            String home = System.getenv("CONVEYOR_HOME");
+            Path conveyor = (home == null || home.isBlank() ? Path.of("") : Path.of(home)).toAbsolutePath().normalize();
+            values.put("conveyorDir", conveyor.toString());
             write(target, values);
             System.out.printf("""
                     Created %s (%s:%s, package %s):
                       Welcome   background   topic %s
                       Quote     interactive  topic %s-quotes
                       Digest    scheduled    topic %s-digests
-                    Next: cd %s && mvn package   (needs JDK 21+; see its README.md), then copy
-                    target/%s-0.1.0-SNAPSHOT.jar into ./extensions/ and run ops/bin/conveyor dev.
-                    """, target, group, name, pkg, t, name, name, target, name);
+                    Next: cd %s && mvn package   (needs JDK 21+; see its README.md), then
+                      mkdir -p %s/extensions && cp target/%s-0.1.0-SNAPSHOT.jar %s/extensions/
+                    and (re)start ops/bin/conveyor dev in %s.
+                    """, target, group, name, pkg, t, name, name, target, conveyor, name, conveyor, conveyor);
             return 0;
         }
     }

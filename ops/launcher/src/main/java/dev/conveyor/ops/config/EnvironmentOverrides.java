@@ -29,8 +29,9 @@ final class EnvironmentOverrides {
     static final Set<String> NOT_CONFIGURATION = Set.of(
             // The operator CLI's endpoint (cli/Endpoint: --url, --token).
             "CONVEYOR_URL", "CONVEYOR_TOKEN",
-            // ops/bin/conveyor: options of the launcher's JVM.
-            "CONVEYOR_JAVA_OPTS",
+            // ops/bin/conveyor: options of the launcher's JVM, and the checkout it runs from
+            // (conveyor new extension tells a new project where to copy its jar).
+            "CONVEYOR_JAVA_OPTS", "CONVEYOR_HOME",
             // ops/bin/with-jdk: where to look for a JDK.
             "CONVEYOR_JDK_ROOTS",
             // test-harness (TestPostgres, TestKafka): an existing PostgreSQL / Kafka for the tests.
